@@ -1,0 +1,323 @@
+//! The migrations against a throwaway SQLite file: they go up, down and up
+//! again, and the schema they build enforces what the application relies on
+//! (auto-increment ids, foreign keys, CHECKs in step with the entity enums,
+//! one live invoice line per order, the `gem` counter).
+
+use entity::enums::{
+    BillingMode, CommentVisibility, EmailKind, EmailStatus, InvoiceStatus, Locale,
+    OrganisationKind, ResetPurpose, Role, TicketEventKind, TicketKind, TicketStatus,
+    TicketVisibility,
+};
+use migration::{Migrator, MigratorTrait};
+use sea_orm_migration::sea_orm::{
+    ActiveEnum, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Iterable, SqlErr,
+    Statement,
+};
+use tempfile::TempDir;
+
+const TABLES: [&str; 14] = [
+    "organisations",
+    "users",
+    "password_reset_tokens",
+    "counters",
+    "tickets",
+    "ticket_events",
+    "orders",
+    "comments",
+    "attachments",
+    "invoices",
+    "invoice_lines",
+    "feedback",
+    "email_outbox",
+    "login_attempts",
+];
+
+/// A migrated database in a temporary directory, deleted when dropped.
+struct TestDb {
+    db: DatabaseConnection,
+    _dir: TempDir,
+}
+
+async fn migrated_sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("db.sqlite").display()
+    );
+    let db = Database::connect(&url).await.expect("connect to SQLite");
+    Migrator::up(&db, None).await.expect("migrations up");
+    TestDb { db, _dir: dir }
+}
+
+async fn exec(db: &DatabaseConnection, sql: &str) -> Result<(), DbErr> {
+    db.execute_unprepared(sql).await.map(drop)
+}
+
+fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+fn is_foreign_key_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    )
+}
+
+/// A CHECK failure; PostgreSQL reports a too long `varchar` before its CHECK.
+fn is_check_violation(err: &DbErr) -> bool {
+    let message = err.to_string().to_lowercase();
+    message.contains("check constraint") || message.contains("value too long")
+}
+
+async fn app_tables(db: &DatabaseConnection) -> Vec<String> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations' ORDER BY name",
+        ))
+        .await
+        .expect("list tables");
+    rows.iter()
+        .map(|r| r.try_get_by::<String, _>(0).expect("name"))
+        .collect()
+}
+
+async fn table_sql(db: &DatabaseConnection, table: &str) -> String {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+            [table.into()],
+        ))
+        .await
+        .expect("read schema")
+        .unwrap_or_else(|| panic!("table {table} exists"));
+    row.try_get_by::<String, _>(0).expect("sql")
+}
+
+/// The values listed by the CHECK named `ck_<table>_<column>`.
+async fn allowed_values(db: &DatabaseConnection, table: &str, column: &str) -> Vec<String> {
+    let sql = table_sql(db, table).await;
+    let name = format!("CONSTRAINT \"ck_{table}_{column}\" CHECK (");
+    let start = sql
+        .find(&name)
+        .unwrap_or_else(|| panic!("{table}.{column} has a named CHECK"))
+        + name.len();
+    let end = start + sql[start..].find(')').expect("end of CHECK");
+    let mut values: Vec<String> = sql[start..end]
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    values.sort();
+    values
+}
+
+fn values_of<E: ActiveEnum<Value = String> + Iterable>() -> Vec<String> {
+    let mut values: Vec<String> = E::iter().map(|v| v.to_value()).collect();
+    values.sort();
+    values
+}
+
+/// An organisation (1), a user (1), a LAPTOP_ORDER ticket (1) with its order
+/// (1), and an issued invoice (1).
+async fn seed_shipped_order(db: &DatabaseConnection) {
+    for sql in [
+        "INSERT INTO organisations (name, kind, created_at, updated_at) \
+         VALUES ('Partner', 'PARTNER', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        "INSERT INTO users (organisation_id, email, display_name, role, created_at, updated_at) \
+         VALUES (1, 'a@example.ch', 'A', 'PARTNER_MEMBER', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        "INSERT INTO tickets (organisation_id, reference, created_by_id, kind, subject, created_at, updated_at) \
+         VALUES (1, 'GEM-1', 1, 'LAPTOP_ORDER', 'Laptop', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        "INSERT INTO orders (organisation_id, ticket_id, recipient_name, street, postal_code, city, phone, created_at, updated_at) \
+         VALUES (1, 1, 'R', 'Rue 1', '1000', 'Lausanne', '+41211234567', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        "INSERT INTO invoices (organisation_id, number, billing_mode, period_start, period_end, subtotal_cents, vat_rate_bp, vat_cents, total_cents, issued_at, created_at) \
+         VALUES (1, '2026-000001', 'PER_ORDER', '2026-01-02', '2026-01-02', 10000, 0, 0, 10000, '2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z')",
+        "INSERT INTO invoices (organisation_id, number, billing_mode, period_start, period_end, subtotal_cents, vat_rate_bp, vat_cents, total_cents, issued_at, created_at) \
+         VALUES (1, '2026-000002', 'PER_ORDER', '2026-01-03', '2026-01-03', 10000, 0, 0, 10000, '2026-01-03T00:00:00Z', '2026-01-03T00:00:00Z')",
+    ] {
+        exec(db, sql).await.expect(sql);
+    }
+}
+
+fn invoice_line(invoice_id: i64) -> String {
+    format!(
+        "INSERT INTO invoice_lines (organisation_id, invoice_id, order_id, ticket_id, reference, \
+         entered_at, shipped_at, device_model, delivery_address, for_learning, amount_cents, created_at) \
+         VALUES (1, {invoice_id}, 1, 1, 'GEM-1', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', \
+         'T480', 'R, Rue 1, 1000 Lausanne', FALSE, 10000, '2026-01-02T00:00:00Z')"
+    )
+}
+
+#[tokio::test]
+async fn migrations_go_up_down_and_up_again() {
+    let TestDb { db, _dir } = migrated_sqlite().await;
+    let mut expected: Vec<String> = TABLES.iter().map(|t| (*t).to_owned()).collect();
+    expected.sort();
+    assert_eq!(app_tables(&db).await, expected);
+
+    Migrator::down(&db, None).await.expect("migrations down");
+    assert!(app_tables(&db).await.is_empty());
+
+    Migrator::up(&db, None).await.expect("migrations up again");
+    assert_eq!(app_tables(&db).await, expected);
+}
+
+#[tokio::test]
+async fn ids_are_sqlite_autoincrement_primary_keys() {
+    let TestDb { db, _dir } = migrated_sqlite().await;
+    for table in TABLES.iter().filter(|t| **t != "counters") {
+        let sql = table_sql(&db, table).await;
+        assert!(
+            sql.contains(r#""id" integer NOT NULL PRIMARY KEY AUTOINCREMENT"#),
+            "{table}: {sql}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn foreign_keys_are_enforced() {
+    let TestDb { db, _dir } = migrated_sqlite().await;
+    seed_shipped_order(&db).await;
+    let err = exec(
+        &db,
+        "INSERT INTO users (organisation_id, email, display_name, role, created_at, updated_at) \
+         VALUES (42, 'b@example.ch', 'B', 'STAFF', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+    )
+    .await
+    .expect_err("user of a missing organisation");
+    assert!(is_foreign_key_violation(&err), "{err}");
+
+    let err = exec(&db, "DELETE FROM organisations WHERE id = 1")
+        .await
+        .expect_err("organisation with users");
+    assert!(is_foreign_key_violation(&err), "{err}");
+    exec(&db, "DELETE FROM invoices")
+        .await
+        .expect("no lines yet");
+    exec(&db, "DELETE FROM tickets WHERE id = 1")
+        .await
+        .expect("the order goes with its ticket");
+    let orders = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM orders",
+        ))
+        .await
+        .expect("count")
+        .expect("row")
+        .try_get_by::<i64, _>(0)
+        .expect("count");
+    assert_eq!(orders, 0);
+}
+
+#[tokio::test]
+async fn enum_checks_list_exactly_the_entity_values() {
+    let TestDb { db, _dir } = migrated_sqlite().await;
+    let cases = [
+        ("organisations", "kind", values_of::<OrganisationKind>()),
+        (
+            "organisations",
+            "ticket_visibility",
+            values_of::<TicketVisibility>(),
+        ),
+        ("organisations", "billing_mode", values_of::<BillingMode>()),
+        ("users", "role", values_of::<Role>()),
+        ("users", "locale", values_of::<Locale>()),
+        (
+            "password_reset_tokens",
+            "purpose",
+            values_of::<ResetPurpose>(),
+        ),
+        ("tickets", "kind", values_of::<TicketKind>()),
+        ("tickets", "status", values_of::<TicketStatus>()),
+        ("ticket_events", "kind", values_of::<TicketEventKind>()),
+        ("ticket_events", "from_status", values_of::<TicketStatus>()),
+        ("ticket_events", "to_status", values_of::<TicketStatus>()),
+        ("comments", "visibility", values_of::<CommentVisibility>()),
+        ("invoices", "billing_mode", values_of::<BillingMode>()),
+        ("invoices", "status", values_of::<InvoiceStatus>()),
+        ("email_outbox", "kind", values_of::<EmailKind>()),
+        ("email_outbox", "locale", values_of::<Locale>()),
+        ("email_outbox", "status", values_of::<EmailStatus>()),
+    ];
+    for (table, column, values) in cases {
+        assert_eq!(
+            allowed_values(&db, table, column).await,
+            values,
+            "{table}.{column}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn checks_reject_bad_rows() {
+    let TestDb { db, _dir } = migrated_sqlite().await;
+    seed_shipped_order(&db).await;
+    for sql in [
+        // not lower-cased
+        "INSERT INTO users (organisation_id, email, display_name, role, created_at, updated_at) \
+         VALUES (1, 'B@example.ch', 'B', 'STAFF', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        // unknown role
+        "INSERT INTO users (organisation_id, email, display_name, role, created_at, updated_at) \
+         VALUES (1, 'b@example.ch', 'B', 'ROOT', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        // longer than varchar(2), which SQLite alone would accept
+        "UPDATE orders SET country = 'CHE'",
+        "UPDATE organisations SET price_standard_cents = -1",
+        "UPDATE organisations SET vat_rate_bp = 10001",
+        "UPDATE invoices SET period_end = '2025-12-31' WHERE id = 1",
+    ] {
+        let err = exec(&db, sql).await.expect_err(sql);
+        assert!(is_check_violation(&err), "{sql}: {err}");
+    }
+    let err = exec(
+        &db,
+        "INSERT INTO users (organisation_id, email, display_name, role, created_at, updated_at) \
+         VALUES (1, 'a@example.ch', 'A bis', 'STAFF', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+    )
+    .await
+    .expect_err("same email twice");
+    assert!(is_unique_violation(&err), "{err}");
+}
+
+#[tokio::test]
+async fn an_order_is_on_one_live_invoice_line_at_most() {
+    let TestDb { db, _dir } = migrated_sqlite().await;
+    seed_shipped_order(&db).await;
+    exec(&db, &invoice_line(1)).await.expect("first line");
+    let err = exec(&db, &invoice_line(2))
+        .await
+        .expect_err("second live line of the same order");
+    assert!(is_unique_violation(&err), "{err}");
+
+    exec(
+        &db,
+        "UPDATE invoice_lines SET is_live = FALSE WHERE invoice_id = 1",
+    )
+    .await
+    .expect("void the first invoice's lines");
+    exec(&db, &invoice_line(2))
+        .await
+        .expect("the order is free again");
+}
+
+#[tokio::test]
+async fn gem_counter_starts_at_one() {
+    let TestDb { db, _dir } = migrated_sqlite().await;
+    for expected in [1_i64, 2] {
+        let value = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "UPDATE counters SET value = value + 1 WHERE name = 'gem' RETURNING value",
+            ))
+            .await
+            .expect("take a number")
+            .expect("the gem row exists")
+            .try_get_by::<i64, _>(0)
+            .expect("value");
+        assert_eq!(value, expected);
+    }
+}

@@ -1,0 +1,123 @@
+//! The command line: one binary, several subcommands, every setting from a
+//! flag or an environment variable (`partnerdesk --help`).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::clock::SystemClock;
+use crate::config::{Config, ConfigError, Settings};
+use crate::startup::{Application, shutdown_signal};
+use crate::{graphql, seed, telemetry};
+
+/// partnerdesk: the GraphQL backend of a partner service desk.
+#[derive(Debug, Parser)]
+#[command(name = "partnerdesk", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, seed demo data into an empty database, and serve (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Seed demo data into an empty database and print the demo logins.
+    Seed,
+    /// Print the GraphQL schema (SDL) to stdout.
+    ExportSchema,
+}
+
+/// Parses the command line and runs it; errors end as one line on stderr.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli) -> Result<(), ConfigError> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::ExportSchema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate => {
+            let config = cli.settings.resolve()?;
+            let app =
+                Application::build(with_ephemeral_port(config), Arc::new(SystemClock)).await?;
+            drop(app);
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed => {
+            let config = cli.settings.resolve()?;
+            let app =
+                Application::build(with_ephemeral_port(config), Arc::new(SystemClock)).await?;
+            match seed::seed_if_empty(app.state()).await.map_err(seed_error)? {
+                Some(logins) => print_logins(&logins),
+                None => println!("the database already has organisations: nothing seeded"),
+            }
+            Ok(())
+        }
+        Command::Serve => serve(cli.settings.resolve()?).await,
+    }
+}
+
+async fn serve(config: Config) -> Result<(), ConfigError> {
+    let seed_demo = config.seed_demo_data;
+    let app = Application::build(config, Arc::new(SystemClock)).await?;
+    if seed_demo && let Some(logins) = seed::seed_if_empty(app.state()).await.map_err(seed_error)? {
+        print_logins(&logins);
+    }
+    let addr = app
+        .local_addr()
+        .map_err(|e| ConfigError::new("PARTNERDESK_BIND", e.to_string()))?;
+    println!("partnerdesk listening on http://{addr}/ (GraphQL at http://{addr}/graphql)");
+    tracing::info!(%addr, "listening");
+    app.run_until(shutdown_signal())
+        .await
+        .map_err(|e| ConfigError::new("PARTNERDESK_BIND", format!("server error: {e}")))
+}
+
+/// Commands that only touch the database must not fight a running server
+/// for its port.
+fn with_ephemeral_port(mut config: Config) -> Config {
+    config.bind.set_port(0);
+    config
+}
+
+fn seed_error(e: crate::error::AppError) -> ConfigError {
+    ConfigError::new("DATABASE_URL", format!("seeding failed: {e:?}"))
+}
+
+fn print_logins(logins: &[seed::DemoLogin]) {
+    println!("demo data seeded; logins (passwords are generated once, keep them):");
+    for login in logins {
+        println!(
+            "  {:<16} {:<40} {:<24} {}",
+            login.role, login.email, login.password, login.organisation
+        );
+    }
+}

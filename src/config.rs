@@ -1,0 +1,303 @@
+//! Typed configuration: every setting comes from a flag or an environment
+//! variable (`--help` lists them), with defaults that need no setup at all.
+//!
+//! [`Settings`] is what clap parses; [`Config`] is the checked result the
+//! app runs on. A bad setting stops the program with one line naming it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{ArgAction, Args, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+
+/// The shortest accepted HS256 secret, in bytes (RFC 7518 §3.2).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// A setting that can't be used, reported as `SETTING: why` on one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            setting,
+            message: message.into(),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`.
+    /// Default: the embedded SQLite file `DATA_DIR/partnerdesk.db`.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Maximum number of pooled database connections.
+    #[arg(
+        long,
+        env = "DATABASE_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub database_max_connections: u32,
+
+    /// Directory for the embedded database, the generated development secret
+    /// and uploaded files.
+    #[arg(
+        long,
+        env = "PARTNERDESK_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Address and port the server listens on.
+    #[arg(
+        long,
+        env = "PARTNERDESK_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: SocketAddr,
+
+    /// HS256 secret for access tokens, at least 32 bytes. When unset, a
+    /// development secret is generated and kept under the data directory.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// `iss` claim of issued tokens, checked on every request.
+    #[arg(long, env = "JWT_ISSUER", default_value = "partnerdesk", global = true)]
+    pub jwt_issuer: String,
+
+    /// `aud` claim of issued tokens, checked on every request.
+    #[arg(
+        long,
+        env = "JWT_AUDIENCE",
+        default_value = "partnerdesk-api",
+        global = true
+    )]
+    pub jwt_audience: String,
+
+    /// Lifetime of an access token, in minutes.
+    #[arg(long, env = "TOKEN_TTL_MINUTES", default_value_t = 480, global = true)]
+    pub token_ttl_minutes: u32,
+
+    /// Log format.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Whether GraphQL introspection and field suggestions are served
+    /// (switch off in production if the schema should stay private).
+    #[arg(long, env = "GRAPHQL_INTROSPECTION", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub introspection: bool,
+
+    /// Whether `serve` seeds demo data into an empty database on start.
+    #[arg(long, env = "SEED_DEMO_DATA", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub seed_demo_data: bool,
+}
+
+/// Token settings, checked.
+#[derive(Clone)]
+pub struct JwtConfig {
+    pub secret: SecretString,
+    pub issuer: String,
+    pub audience: String,
+    pub ttl: Duration,
+}
+
+impl std::fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtConfig")
+            .field("secret", &"[redacted]")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("ttl", &self.ttl)
+            .finish()
+    }
+}
+
+/// The checked configuration the app runs on.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub data_dir: PathBuf,
+    pub bind: SocketAddr,
+    pub jwt: JwtConfig,
+    pub introspection: bool,
+    pub seed_demo_data: bool,
+}
+
+impl Settings {
+    /// Checks every setting and fills in the development defaults: the
+    /// embedded database file and, with a warning, a generated secret.
+    pub fn resolve(&self) -> Result<Config, ConfigError> {
+        let database_url = match &self.database_url {
+            Some(url) => check_database_url(url)?,
+            None => {
+                ensure_dir(&self.data_dir)?;
+                let path = self.data_dir.join("partnerdesk.db");
+                format!("sqlite://{}?mode=rwc", path.display())
+            }
+        };
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::new(
+                "DATABASE_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        if self.token_ttl_minutes == 0 {
+            return Err(ConfigError::new("TOKEN_TTL_MINUTES", "must be at least 1"));
+        }
+        let secret = match &self.jwt_secret {
+            Some(secret) => check_jwt_secret(secret)?,
+            None => development_secret(&self.data_dir)?,
+        };
+        Ok(Config {
+            database_url,
+            database_max_connections: self.database_max_connections,
+            data_dir: self.data_dir.clone(),
+            bind: self.bind,
+            jwt: JwtConfig {
+                secret,
+                issuer: self.jwt_issuer.clone(),
+                audience: self.jwt_audience.clone(),
+                ttl: Duration::from_secs(u64::from(self.token_ttl_minutes) * 60),
+            },
+            introspection: self.introspection,
+            seed_demo_data: self.seed_demo_data,
+        })
+    }
+}
+
+/// Accepts the URL schemes of the two supported databases; the connection
+/// itself reports anything else that is wrong with the URL.
+pub fn check_database_url(url: &str) -> Result<String, ConfigError> {
+    let url = url.trim();
+    let supported = ["sqlite:", "postgres://", "postgresql://"];
+    if !supported.iter().any(|scheme| url.starts_with(scheme)) {
+        return Err(ConfigError::new(
+            "DATABASE_URL",
+            "must start with sqlite:, postgres:// or postgresql://",
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+/// Rejects secrets too short for HS256.
+pub fn check_jwt_secret(secret: &str) -> Result<SecretString, ConfigError> {
+    if secret.len() < MIN_JWT_SECRET_BYTES {
+        return Err(ConfigError::new(
+            "JWT_SECRET",
+            format!(
+                "must be at least {MIN_JWT_SECRET_BYTES} bytes long (got {})",
+                secret.len()
+            ),
+        ));
+    }
+    Ok(SecretString::from(secret.to_owned()))
+}
+
+fn ensure_dir(dir: &Path) -> Result<(), ConfigError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        ConfigError::new(
+            "PARTNERDESK_DATA_DIR",
+            format!("cannot create {}: {e}", dir.display()),
+        )
+    })
+}
+
+/// Reads, or creates once, the development secret under the data directory,
+/// so that tokens survive a restart of a development server.
+fn development_secret(data_dir: &Path) -> Result<SecretString, ConfigError> {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+
+    ensure_dir(data_dir)?;
+    let path = data_dir.join("jwt-secret");
+    let unreadable = |e: std::io::Error| {
+        ConfigError::new("JWT_SECRET", format!("cannot use {}: {e}", path.display()))
+    };
+    let secret = match std::fs::read_to_string(&path) {
+        Ok(existing) => existing.trim().to_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 48];
+            rand::rng().fill_bytes(&mut bytes);
+            let fresh = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+            write_private(&path, &fresh).map_err(unreadable)?;
+            fresh
+        }
+        Err(e) => return Err(unreadable(e)),
+    };
+    tracing::warn!(
+        path = %path.display(),
+        "JWT_SECRET is not set: using a development secret kept in the data directory; set JWT_SECRET in production"
+    );
+    check_jwt_secret(&secret)
+        .map_err(|e| ConfigError::new("JWT_SECRET", format!("{}: {}", path.display(), e.message)))
+        .map(|s| SecretString::from(s.expose_secret().to_owned()))
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_jwt_secret_is_rejected_naming_the_setting() {
+        let err = check_jwt_secret("too-short").expect_err("short secret");
+        assert_eq!(err.setting, "JWT_SECRET");
+        assert!(err.to_string().starts_with("JWT_SECRET: "));
+    }
+
+    #[test]
+    fn unknown_database_scheme_is_rejected_naming_the_setting() {
+        let err = check_database_url("mysql://localhost/db").expect_err("mysql");
+        assert_eq!(err.setting, "DATABASE_URL");
+        assert!(check_database_url("postgres://u@localhost/db").is_ok());
+        assert!(check_database_url("sqlite://x.db?mode=rwc").is_ok());
+    }
+
+    #[test]
+    fn development_secret_is_generated_once_and_reused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = development_secret(dir.path()).expect("first");
+        let second = development_secret(dir.path()).expect("second");
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        assert!(first.expose_secret().len() >= MIN_JWT_SECRET_BYTES);
+    }
+}

@@ -1,0 +1,74 @@
+//! Database connection: one pool per process, SQLite (embedded default) or
+//! PostgreSQL, tuned for each; migrations run through the `migration` crate.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use migration::MigratorTrait as _;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+
+use crate::config::{Config, ConfigError};
+
+/// Counts every SQL statement the pool runs, for `/metrics` and for the tests
+/// that keep N+1 queries out.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Opens the pool and checks that the database answers.
+pub async fn connect(
+    config: &Config,
+) -> Result<(DatabaseConnection, StatementCounter), ConfigError> {
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .max_connections(config.database_max_connections)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            // WAL lets readers run beside the single writer; the busy timeout
+            // makes concurrent writers queue instead of failing at once.
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    let mut db = Database::connect(options).await.map_err(|e| {
+        ConfigError::new(
+            "DATABASE_URL",
+            format!("cannot connect to the database: {}", one_line(&e)),
+        )
+    })?;
+    db.ping().await.map_err(|e| {
+        ConfigError::new(
+            "DATABASE_URL",
+            format!("the database does not answer: {}", one_line(&e)),
+        )
+    })?;
+    let counter = StatementCounter::default();
+    let inner = counter.0.clone();
+    db.set_metric_callback(move |_info| {
+        inner.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+fn one_line(err: &impl std::fmt::Display) -> String {
+    err.to_string().replace('\n', " ")
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    migration::Migrator::up(db, None).await
+}
+
+/// Which SQL dialect the pool speaks.
+pub fn backend(db: &DatabaseConnection) -> DbBackend {
+    db.get_database_backend()
+}

@@ -1,0 +1,227 @@
+//! The HTTP surface: routes, the GraphQL handler that turns a bearer token
+//! into the request's viewer, health checks, request ids, body limits.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_graphql::ParseRequestError;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::parser::types::OperationType;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::graphql::{AppSchema, RequestContext};
+use crate::organisations::loaders::OrganisationLoader;
+use crate::policy::Scope;
+use crate::state::AppState;
+
+/// Largest accepted GraphQL request body (SPEC §4).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct ServerState {
+    pub app: AppState,
+    pub schema: AppSchema,
+}
+
+/// Every route of the server, with request ids, tracing and limits.
+pub fn router(app: AppState, schema: AppSchema) -> Router {
+    let state = ServerState { app, schema };
+    let graphql = Router::new()
+        .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    Router::new()
+        .merge(graphql)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+        .merge(crate::playground::router())
+        .layer(CatchPanicLayer::custom(|_| internal_error_response()))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %request_id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+async fn readyz(State(state): State<ServerState>) -> Response {
+    let ping = tokio::time::timeout(Duration::from_secs(3), state.app.db.ping()).await;
+    match ping {
+        Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timeout").into_response(),
+    }
+}
+
+/// `GET` and `POST /graphql`. GET may carry queries only (GraphQL over HTTP).
+async fn graphql_handler(
+    State(state): State<ServerState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    headers: HeaderMap,
+    request: GraphQLRequest<BadRequest>,
+) -> Response {
+    let request = request.into_inner();
+    if method == Method::GET && is_mutation(&request) {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, HeaderValue::from_static("POST"))],
+            error_body("mutations must be sent with POST", "BAD_REQUEST"),
+        )
+            .into_response();
+    }
+    let (user, viewer) = match crate::auth::authenticate(&state.app, &headers).await {
+        Ok(Some((user, viewer))) => (Some(user), Some(viewer)),
+        Ok(None) => (None, None),
+        Err(err @ AppError::Unauthenticated) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+                Json(serde_json::json!({ "errors": [graphql_error(&err)] })),
+            )
+                .into_response();
+        }
+        Err(err) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(serde_json::json!({ "errors": [graphql_error(&err)] })),
+            )
+                .into_response();
+        }
+    };
+    let scope = viewer.map(Scope::new);
+    let mut request = request.data(RequestContext {
+        state: state.app.clone(),
+        scope: scope.clone(),
+        user,
+        client_addr: peer.ip().to_string(),
+    });
+    if let Some(scope) = scope {
+        request = register_loaders(request, &state.app, scope);
+    }
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+/// DataLoaders are built per request, for that request's viewer: a cached
+/// value can never leak to another viewer.
+fn register_loaders(
+    request: async_graphql::Request,
+    app: &AppState,
+    scope: Scope,
+) -> async_graphql::Request {
+    request.data(DataLoader::new(
+        OrganisationLoader {
+            db: app.db.clone(),
+            scope,
+        },
+        tokio::spawn,
+    ))
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation = match &request.operation_name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str()))
+            .map(|(_, op)| op),
+        None => document.operations.iter().next().map(|(_, op)| op),
+    };
+    operation.is_some_and(|op| op.node.ty != OperationType::Query)
+}
+
+fn graphql_error(err: &AppError) -> serde_json::Value {
+    serde_json::json!({
+        "message": err.message(),
+        "extensions": { "code": err.code() },
+    })
+}
+
+fn error_body(message: &str, code: &str) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    }))
+}
+
+fn internal_error_response() -> Response {
+    tracing::error!("handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        error_body("internal error", "INTERNAL"),
+    )
+        .into_response()
+}
+
+/// A request that is not a GraphQL request at all.
+pub struct BadRequest(ParseRequestError);
+
+impl From<ParseRequestError> for BadRequest {
+    fn from(err: ParseRequestError) -> Self {
+        Self(err)
+    }
+}
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        match self.0 {
+            ParseRequestError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                error_body("request body too large", "BAD_REQUEST"),
+            )
+                .into_response(),
+            other => {
+                let message = match other {
+                    ParseRequestError::Io(e) if e.to_string().contains("length limit") => {
+                        return (
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            error_body("request body too large", "BAD_REQUEST"),
+                        )
+                            .into_response();
+                    }
+                    ParseRequestError::InvalidRequest(e) => format!("invalid GraphQL request: {e}"),
+                    ParseRequestError::UnsupportedBatch => {
+                        "batched requests are not supported".to_owned()
+                    }
+                    _ => "malformed GraphQL request".to_owned(),
+                };
+                (StatusCode::BAD_REQUEST, error_body(&message, "BAD_REQUEST")).into_response()
+            }
+        }
+    }
+}

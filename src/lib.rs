@@ -1,0 +1,26 @@
+//! partnerdesk: the GraphQL backend of a partner service desk.
+//!
+//! Layout: `policy` decides who sees what and is the only way to read
+//! tenant data; each domain folder (`organisations`, `users`, …) holds its
+//! GraphQL types, resolvers, services and loaders; `http` and `startup`
+//! assemble the server; `cli` is the binary's front door.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod node;
+pub mod organisations;
+pub mod playground;
+pub mod policy;
+pub mod relay;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;

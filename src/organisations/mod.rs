@@ -1,0 +1,5 @@
+//! Organisations: the partners and the provider.
+
+pub mod graphql;
+pub mod loaders;
+pub mod types;

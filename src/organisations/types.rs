@@ -1,0 +1,136 @@
+//! GraphQL types of organisations.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::organisations;
+
+use crate::error::AppResult;
+use crate::graphql::ContextExt as _;
+use crate::relay::{self, Page, PageArgs};
+use crate::users::types::User;
+
+/// Whether an organisation is a partner (a customer) or the provider.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::OrganisationKind")]
+pub enum OrganisationKind {
+    Partner,
+    Provider,
+}
+
+/// Which tickets a PARTNER_MEMBER sees.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TicketVisibility")]
+pub enum TicketVisibility {
+    /// Only the tickets the member created.
+    CreatorOnly,
+    /// Every ticket of the organisation.
+    Organisation,
+}
+
+/// How an organisation is invoiced.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::BillingMode")]
+pub enum BillingMode {
+    /// One invoice per shipped order, issued when it ships.
+    PerOrder,
+    /// One invoice per quarter for the orders shipped in it.
+    Quarterly,
+}
+
+/// The prices agreed with a partner, in CHF cents.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PriceAgreement {
+    /// Unit price of a standard laptop, in cents.
+    pub standard_unit_price_cents: i64,
+    /// Unit price of a laptop for learning (with Windows), in cents.
+    pub learning_unit_price_cents: i64,
+    /// VAT rate in basis points (810 = 8.1 %).
+    pub vat_rate_basis_points: i32,
+}
+
+/// A partner organisation or the provider.
+#[derive(Debug, Clone)]
+pub struct Organisation(pub organisations::Model);
+
+pub const TYPE_NAME: &str = "Organisation";
+
+#[Object]
+impl Organisation {
+    /// Global object id.
+    pub async fn id(&self) -> ID {
+        relay::to_global_id(TYPE_NAME, self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn kind(&self) -> OrganisationKind {
+        self.0.kind.into()
+    }
+
+    /// Whether its members see each other's tickets.
+    async fn ticket_visibility(&self) -> TicketVisibility {
+        self.0.ticket_visibility.into()
+    }
+
+    async fn billing_mode(&self) -> BillingMode {
+        self.0.billing_mode.into()
+    }
+
+    /// Where invoices are sent. Null for viewers who may not see invoices.
+    async fn billing_email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        Ok(self
+            .billing_visible(ctx)?
+            .then_some(())
+            .and(self.0.billing_email.as_deref()))
+    }
+
+    /// Postal address printed on invoices. Null for viewers who may not see invoices.
+    async fn billing_address(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
+        Ok(self
+            .billing_visible(ctx)?
+            .then_some(())
+            .and(self.0.billing_address.as_deref()))
+    }
+
+    /// The agreed prices. Null for viewers who may not see invoices.
+    async fn price_agreement(&self, ctx: &Context<'_>) -> AppResult<Option<PriceAgreement>> {
+        Ok(self.billing_visible(ctx)?.then_some(PriceAgreement {
+            standard_unit_price_cents: self.0.price_standard_cents,
+            learning_unit_price_cents: self.0.price_learning_cents,
+            vat_rate_basis_points: self.0.vat_rate_bp,
+        }))
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Set when the organisation no longer orders.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+
+    /// The organisation's users the viewer may see, by display name.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<Page<User>> {
+        let args = PageArgs::parse(first, after, last, before)?;
+        crate::users::service::list_users(ctx, Some(self.0.id), args).await
+    }
+}
+
+impl Organisation {
+    /// Billing details follow invoice visibility: managers and staff.
+    fn billing_visible(&self, ctx: &Context<'_>) -> AppResult<bool> {
+        let viewer = ctx.scope()?.viewer();
+        Ok(viewer.is_staff() || viewer.is_partner_manager())
+    }
+}

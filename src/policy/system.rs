@@ -1,0 +1,44 @@
+//! Reads that happen before a viewer exists, and so bypass [`super::Scope`]:
+//! authenticating a token, logging in, resetting a password. Each function
+//! here returns only what its caller's step needs, and nothing here is
+//! reachable from a GraphQL read.
+
+use entity::{organisations, users};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use super::Viewer;
+
+/// The user named by a token's `sub`, with its organisation's visibility
+/// setting, for the per-request viewer check. `None` if it no longer exists.
+pub async fn user_for_token(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Option<(users::Model, Viewer)>, DbErr> {
+    let found = users::Entity::find_by_id(user_id)
+        .find_also_related(organisations::Entity)
+        .one(db)
+        .await?;
+    Ok(found.and_then(|(user, organisation)| {
+        organisation.map(|organisation| {
+            let viewer = Viewer {
+                user_id: user.id,
+                organisation_id: user.organisation_id,
+                role: user.role,
+                ticket_visibility: organisation.ticket_visibility,
+            };
+            (user, viewer)
+        })
+    }))
+}
+
+/// The account with this (already lower-cased) login email, for login and
+/// password reset.
+pub async fn user_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<users::Model>, DbErr> {
+    users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(db)
+        .await
+}

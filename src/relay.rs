@@ -1,0 +1,298 @@
+//! Relay plumbing shared by every list: global object ids, cursor-based
+//! (keyset) pagination with `first/after/last/before`, and a lazily counted
+//! `totalCount`.
+//!
+//! Keyset rather than offset: a page costs the same at any depth, and rows
+//! inserted while a client pages do not shift what it sees.
+
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{ID, Object, OutputType};
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use sea_orm::sea_query::IntoCondition;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: i32 = 100;
+/// The page size when the client names none.
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Encodes a global object id (`node(id:)`) from a type name and a row id.
+pub fn to_global_id(type_name: &str, id: i64) -> ID {
+    ID(B64.encode(format!("{type_name}:{id}")))
+}
+
+/// Decodes a global object id into its type name and row id.
+pub fn from_global_id(id: &ID) -> Option<(String, i64)> {
+    let bytes = B64.decode(id.as_bytes()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (type_name, raw) = text.split_once(':')?;
+    let row_id = raw.parse().ok()?;
+    Some((type_name.to_owned(), row_id))
+}
+
+/// Decodes a global id that must be of `type_name`; anything else is a
+/// VALIDATION error naming `field`.
+pub fn parse_global_id(id: &ID, type_name: &str, field: &str) -> AppResult<i64> {
+    match from_global_id(id) {
+        Some((found, row_id)) if found == type_name => Ok(row_id),
+        _ => Err(AppError::validation(field, format!("not a {type_name} id"))),
+    }
+}
+
+/// Pagination arguments, checked.
+#[derive(Debug, Clone)]
+pub struct PageArgs {
+    limit: u64,
+    backward: bool,
+    cursor: Option<CursorKey>,
+}
+
+impl PageArgs {
+    /// Checks Relay's arguments: `first` with `after`, or `last` with
+    /// `before`; sizes within `0..=MAX_PAGE_SIZE`.
+    pub fn parse(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<Self> {
+        let check_size = |field: &str, n: i32| {
+            if (0..=MAX_PAGE_SIZE).contains(&n) {
+                Ok(n as u64)
+            } else {
+                Err(AppError::validation(
+                    field,
+                    format!("must be between 0 and {MAX_PAGE_SIZE}"),
+                ))
+            }
+        };
+        if first.is_some() && last.is_some() {
+            return Err(AppError::validation(
+                "last",
+                "use either first or last, not both",
+            ));
+        }
+        if after.is_some() && before.is_some() {
+            return Err(AppError::validation(
+                "before",
+                "use either after or before, not both",
+            ));
+        }
+        let backward = last.is_some() || (before.is_some() && first.is_none());
+        let limit = match (first, last) {
+            (Some(n), _) => check_size("first", n)?,
+            (_, Some(n)) => check_size("last", n)?,
+            _ => DEFAULT_PAGE_SIZE as u64,
+        };
+        let (cursor_field, raw) = if backward {
+            ("before", before)
+        } else {
+            ("after", after)
+        };
+        let cursor = raw
+            .map(|c| {
+                CursorKey::decode(&c)
+                    .ok_or_else(|| AppError::validation(cursor_field, "not a valid cursor"))
+            })
+            .transpose()?;
+        Ok(Self {
+            limit,
+            backward,
+            cursor,
+        })
+    }
+}
+
+/// A sort value as kept in a cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SortValue {
+    Int(i64),
+    Time(DateTime<Utc>),
+    Text(String),
+}
+
+impl From<SortValue> for Value {
+    fn from(value: SortValue) -> Self {
+        match value {
+            SortValue::Int(v) => v.into(),
+            SortValue::Time(v) => v.into(),
+            SortValue::Text(v) => v.into(),
+        }
+    }
+}
+
+/// What a cursor encodes: the sort value and the id of the row it points at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct CursorKey(SortValue, i64);
+
+impl CursorKey {
+    fn encode(&self) -> String {
+        B64.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(cursor: &str) -> Option<Self> {
+        serde_json::from_slice(&B64.decode(cursor).ok()?).ok()
+    }
+}
+
+/// How a list is ordered: one sort column, then the id as a tie-breaker.
+pub struct SortKey<E: EntityTrait> {
+    pub column: E::Column,
+    pub id: E::Column,
+    pub descending: bool,
+    /// The sort value of a row, for its cursor.
+    pub value_of: fn(&E::Model) -> SortValue,
+}
+
+/// The `totalCount` of a connection, run only when a client asks for it.
+pub struct TotalCount {
+    count: Arc<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>,
+}
+
+#[Object]
+impl TotalCount {
+    /// The number of items in the whole list (all pages), as the viewer may see it.
+    async fn total_count(&self) -> AppResult<u64> {
+        (self.count)().await
+    }
+}
+
+/// A Relay connection with `totalCount`.
+pub type Page<N> = Connection<String, N, TotalCount>;
+
+/// Runs one page of `select` (already scoped by the policy module) and
+/// wraps each row with `wrap`.
+pub async fn paginate<E, N>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    key: SortKey<E>,
+    args: PageArgs,
+    wrap: impl Fn(E::Model) -> N,
+) -> AppResult<Page<N>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+    N: OutputType,
+{
+    let count_select = select.clone();
+    let count_db = db.clone();
+    let total = TotalCount {
+        count: Arc::new(move || {
+            let select = count_select.clone();
+            let db = count_db.clone();
+            Box::pin(async move { Ok(select.count(&db).await?) })
+        }),
+    };
+
+    // Walking backward is walking forward in the reverse order.
+    let descending = key.descending != args.backward;
+    let (order, after_op_is_gt) = if descending {
+        (Order::Desc, false)
+    } else {
+        (Order::Asc, true)
+    };
+    let mut query = select;
+    if let Some(CursorKey(value, id)) = args.cursor.clone() {
+        query = query.filter(after_condition(
+            key.column,
+            key.id,
+            value.into(),
+            id,
+            after_op_is_gt,
+        ));
+    }
+    let mut rows = query
+        .order_by(key.column, order.clone())
+        .order_by(key.id, order)
+        .limit(args.limit + 1)
+        .all(db)
+        .await?;
+    let has_more = rows.len() as u64 > args.limit;
+    rows.truncate(args.limit as usize);
+    if args.backward {
+        rows.reverse();
+    }
+    let (has_previous, has_next) = if args.backward {
+        (has_more, args.cursor.is_some())
+    } else {
+        (args.cursor.is_some(), has_more)
+    };
+    let mut connection = Connection::with_additional_fields(has_previous, has_next, total);
+    connection.edges.extend(rows.into_iter().map(|row| {
+        let cursor = CursorKey((key.value_of)(&row), row_id::<E>(&row, key.id)).encode();
+        Edge::new(cursor, wrap(row))
+    }));
+    Ok(connection)
+}
+
+fn row_id<E: EntityTrait>(row: &E::Model, id: E::Column) -> i64
+where
+    E::Model: sea_orm::ModelTrait<Entity = E>,
+{
+    match sea_orm::ModelTrait::get(row, id) {
+        Value::BigInt(Some(v)) => v,
+        Value::Int(Some(v)) => i64::from(v),
+        _ => 0,
+    }
+}
+
+/// `(col, id) > (value, id0)` (or `<`), written out so that both SQLite and
+/// PostgreSQL use the sort index.
+fn after_condition<C: ColumnTrait>(
+    column: C,
+    id: C,
+    value: Value,
+    id0: i64,
+    gt: bool,
+) -> Condition {
+    let (strict, tie) = if gt {
+        (column.gt(value.clone()), id.gt(id0))
+    } else {
+        (column.lt(value.clone()), id.lt(id0))
+    };
+    Condition::any()
+        .add(strict)
+        .add(Condition::all().add(column.eq(value)).add(tie))
+        .into_condition()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_ids_round_trip() {
+        let id = to_global_id("Ticket", 42);
+        assert_eq!(from_global_id(&id), Some(("Ticket".to_owned(), 42)));
+        assert_eq!(parse_global_id(&id, "Ticket", "id").ok(), Some(42));
+        assert!(parse_global_id(&id, "Invoice", "id").is_err());
+        assert!(from_global_id(&ID("garbage!".into())).is_none());
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        assert!(PageArgs::parse(Some(101), None, None, None).is_err());
+        assert!(PageArgs::parse(Some(-1), None, None, None).is_err());
+        assert!(PageArgs::parse(Some(100), None, None, None).is_ok());
+        assert!(PageArgs::parse(Some(1), None, Some(1), None).is_err());
+        assert!(PageArgs::parse(None, Some("nope".into()), None, None).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let key = CursorKey(SortValue::Text("Acme".into()), 7);
+        assert_eq!(CursorKey::decode(&key.encode()), Some(key));
+    }
+}

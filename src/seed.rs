@@ -1,0 +1,780 @@
+//! Demo data for a first start: the provider, three partner organisations
+//! with different visibility and billing settings, users of every role, and
+//! about fifty tickets across every status with their orders, events,
+//! comments and invoices.
+//!
+//! Passwords are random, generated at seeding time and printed once: a demo
+//! database on a reachable server must not open with a known password.
+//! Everything is written in one transaction: a database is seeded fully or
+//! not at all.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use entity::enums::{
+    BillingMode, CommentVisibility, InvoiceStatus, Locale, OrganisationKind, Role, TicketEventKind,
+    TicketKind, TicketStatus, TicketVisibility,
+};
+use entity::{
+    comments, counters, invoice_lines, invoices, orders, organisations, ticket_events, tickets,
+    users,
+};
+use rand::Rng as _;
+use rand::distr::Alphanumeric;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
+};
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// A login created by the seed, to print for the person who started it.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub email: String,
+    pub password: String,
+    pub role: String,
+    pub organisation: String,
+}
+
+/// Seeds demo data when the database has no organisation yet; returns the
+/// logins created, or `None` when there was data already.
+pub async fn seed_if_empty(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
+    if organisations::Entity::find().count(&state.db).await? > 0 {
+        return Ok(None);
+    }
+    let now = state.clock.now();
+    let mut people = Vec::new();
+    for spec in &USERS {
+        let password = random_password();
+        let hash = state.hasher.hash(&password).await?;
+        people.push((spec, password, hash));
+    }
+    let txn = state.db.begin().await?;
+    let logins = write_demo_data(&txn, now, &people).await?;
+    txn.commit().await?;
+    tracing::info!(users = logins.len(), "demo data seeded");
+    Ok(Some(logins))
+}
+
+struct OrgSpec {
+    key: &'static str,
+    name: &'static str,
+    kind: OrganisationKind,
+    visibility: TicketVisibility,
+    billing: BillingMode,
+    billing_email: &'static str,
+    billing_address: &'static str,
+    standard_cents: i64,
+    learning_cents: i64,
+    vat_bp: i32,
+}
+
+const ORGANISATIONS: [OrgSpec; 4] = [
+    OrgSpec {
+        key: "provider",
+        name: "WLW Refurbishing",
+        kind: OrganisationKind::Provider,
+        visibility: TicketVisibility::Organisation,
+        billing: BillingMode::PerOrder,
+        billing_email: "billing@wlw.example",
+        billing_address: "Werkstattweg 1, 3000 Bern",
+        standard_cents: 0,
+        learning_cents: 0,
+        vat_bp: 0,
+    },
+    OrgSpec {
+        key: "bern",
+        name: "Sozialdienst Bern-Mittelland",
+        kind: OrganisationKind::Partner,
+        visibility: TicketVisibility::Organisation,
+        billing: BillingMode::Quarterly,
+        billing_email: "buchhaltung@sozialdienst-bern.example",
+        billing_address: "Sozialdienst Bern-Mittelland, Effingerstrasse 21, 3008 Bern",
+        standard_cents: 25_000,
+        learning_cents: 35_000,
+        vat_bp: 810,
+    },
+    OrgSpec {
+        key: "lausanne",
+        name: "Centre social de Lausanne",
+        kind: OrganisationKind::Partner,
+        visibility: TicketVisibility::CreatorOnly,
+        billing: BillingMode::PerOrder,
+        billing_email: "comptabilite@cs-lausanne.example",
+        billing_address: "Centre social de Lausanne, Place Chauderon 4, 1003 Lausanne",
+        standard_cents: 24_000,
+        learning_cents: 34_000,
+        vat_bp: 0,
+    },
+    OrgSpec {
+        key: "lugano",
+        name: "Centro di formazione Lugano",
+        kind: OrganisationKind::Partner,
+        visibility: TicketVisibility::CreatorOnly,
+        billing: BillingMode::Quarterly,
+        billing_email: "contabilita@formazione-lugano.example",
+        billing_address: "Centro di formazione, Via Trevano 12, 6900 Lugano",
+        standard_cents: 26_000,
+        learning_cents: 36_000,
+        vat_bp: 810,
+    },
+];
+
+struct UserSpec {
+    org: &'static str,
+    email: &'static str,
+    name: &'static str,
+    role: Role,
+    locale: Locale,
+}
+
+const USERS: [UserSpec; 11] = [
+    UserSpec {
+        org: "provider",
+        email: "admin@wlw.example",
+        name: "Andrea Admin",
+        role: Role::Admin,
+        locale: Locale::En,
+    },
+    UserSpec {
+        org: "provider",
+        email: "staff@wlw.example",
+        name: "Stefan Staff",
+        role: Role::Staff,
+        locale: Locale::De,
+    },
+    UserSpec {
+        org: "bern",
+        email: "leitung@sozialdienst-bern.example",
+        name: "Martina Meier",
+        role: Role::PartnerManager,
+        locale: Locale::De,
+    },
+    UserSpec {
+        org: "bern",
+        email: "beratung@sozialdienst-bern.example",
+        name: "Beat Berger",
+        role: Role::PartnerMember,
+        locale: Locale::De,
+    },
+    UserSpec {
+        org: "bern",
+        email: "empfang@sozialdienst-bern.example",
+        name: "Claudia Keller",
+        role: Role::PartnerMember,
+        locale: Locale::De,
+    },
+    UserSpec {
+        org: "lausanne",
+        email: "direction@cs-lausanne.example",
+        name: "Sophie Dubois",
+        role: Role::PartnerManager,
+        locale: Locale::Fr,
+    },
+    UserSpec {
+        org: "lausanne",
+        email: "assistance@cs-lausanne.example",
+        name: "Luc Favre",
+        role: Role::PartnerMember,
+        locale: Locale::Fr,
+    },
+    UserSpec {
+        org: "lausanne",
+        email: "accueil@cs-lausanne.example",
+        name: "Nadia Rochat",
+        role: Role::PartnerMember,
+        locale: Locale::Fr,
+    },
+    UserSpec {
+        org: "lugano",
+        email: "direzione@formazione-lugano.example",
+        name: "Giulia Bernasconi",
+        role: Role::PartnerManager,
+        locale: Locale::It,
+    },
+    UserSpec {
+        org: "lugano",
+        email: "orientamento@formazione-lugano.example",
+        name: "Marco Rossi",
+        role: Role::PartnerMember,
+        locale: Locale::It,
+    },
+    UserSpec {
+        org: "lugano",
+        email: "segreteria@formazione-lugano.example",
+        name: "Elena Conti",
+        role: Role::PartnerMember,
+        locale: Locale::It,
+    },
+];
+
+const RECIPIENTS: [(&str, &str, &str, &str, &str); 8] = [
+    (
+        "Amina Haddad",
+        "Lorrainestrasse 12",
+        "3013",
+        "Bern",
+        "+41791234501",
+    ),
+    (
+        "Jonas Wyss",
+        "Breitenrainplatz 3",
+        "3014",
+        "Bern",
+        "+41791234502",
+    ),
+    (
+        "Fatou Diallo",
+        "Rue de Genève 88",
+        "1004",
+        "Lausanne",
+        "+41791234503",
+    ),
+    (
+        "Pierre Moret",
+        "Avenue de Morges 14",
+        "1004",
+        "Lausanne",
+        "+41791234504",
+    ),
+    (
+        "Luca Ferrari",
+        "Via Cattedrale 5",
+        "6900",
+        "Lugano",
+        "+41791234505",
+    ),
+    (
+        "Sara Colombo",
+        "Via Nassa 21",
+        "6900",
+        "Lugano",
+        "+41791234506",
+    ),
+    (
+        "Mehmet Yilmaz",
+        "Zähringerstrasse 40",
+        "3012",
+        "Bern",
+        "+41791234507",
+    ),
+    (
+        "Chloé Martin",
+        "Chemin des Fleurettes 2",
+        "1007",
+        "Lausanne",
+        "+41791234508",
+    ),
+];
+
+const DEVICE_MODELS: [&str; 4] = [
+    "Lenovo ThinkPad T480",
+    "HP EliteBook 840 G5",
+    "Dell Latitude 7490",
+    "Lenovo ThinkPad X390",
+];
+
+/// The status of demo ticket `i`, spreading the fifty over every status.
+fn demo_status(i: usize) -> TicketStatus {
+    match i % 10 {
+        0 | 1 => TicketStatus::Review,
+        2 => TicketStatus::Queued,
+        3 | 4 => TicketStatus::ReadyToShip,
+        5 | 6 => TicketStatus::ReadyForBilling,
+        7 | 8 => TicketStatus::Billed,
+        _ => TicketStatus::Cancelled,
+    }
+}
+
+/// The path a ticket took from REVIEW to `status`.
+fn path_to(status: TicketStatus) -> &'static [TicketStatus] {
+    use TicketStatus::*;
+    match status {
+        Review => &[],
+        Queued => &[Queued],
+        ReadyToShip => &[ReadyToShip],
+        ReadyForBilling => &[ReadyToShip, ReadyForBilling],
+        Billed => &[ReadyToShip, ReadyForBilling, Billed],
+        Cancelled => &[Cancelled],
+    }
+}
+
+async fn write_demo_data(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    people: &[(&UserSpec, String, String)],
+) -> AppResult<Vec<DemoLogin>> {
+    let start = now - Duration::days(180);
+    let mut orgs = Vec::new();
+    for spec in &ORGANISATIONS {
+        let org = organisations::ActiveModel {
+            name: Set(spec.name.to_owned()),
+            kind: Set(spec.kind),
+            ticket_visibility: Set(spec.visibility),
+            billing_mode: Set(spec.billing),
+            billing_email: Set(Some(spec.billing_email.to_owned())),
+            billing_address: Set(Some(spec.billing_address.to_owned())),
+            price_standard_cents: Set(spec.standard_cents),
+            price_learning_cents: Set(spec.learning_cents),
+            vat_rate_bp: Set(spec.vat_bp),
+            created_at: Set(start),
+            updated_at: Set(start),
+            archived_at: Set(None),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        orgs.push((spec, org));
+    }
+    let org_of = |key: &str| {
+        orgs.iter()
+            .find(|(spec, _)| spec.key == key)
+            .map(|(spec, org)| (*spec, org.clone()))
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown demo organisation {key}")))
+    };
+
+    let mut logins = Vec::new();
+    let mut all_users = Vec::new();
+    for (spec, password, hash) in people {
+        let (org_spec, org) = org_of(spec.org)?;
+        let user = users::ActiveModel {
+            organisation_id: Set(org.id),
+            email: Set(spec.email.to_owned()),
+            display_name: Set(spec.name.to_owned()),
+            password_hash: Set(Some(hash.clone())),
+            role: Set(spec.role),
+            locale: Set(spec.locale),
+            is_active: Set(true),
+            token_version: Set(0),
+            last_login_at: Set(None),
+            created_at: Set(start),
+            updated_at: Set(start),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        logins.push(DemoLogin {
+            email: spec.email.to_owned(),
+            password: password.clone(),
+            role: format!("{:?}", spec.role),
+            organisation: org_spec.name.to_owned(),
+        });
+        all_users.push(user);
+    }
+    let staff = all_users
+        .iter()
+        .find(|u| u.role == Role::Staff)
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no demo staff user")))?;
+
+    let partners: Vec<_> = orgs
+        .iter()
+        .filter(|(spec, _)| spec.kind == OrganisationKind::Partner)
+        .map(|(spec, org)| {
+            let members: Vec<users::Model> = all_users
+                .iter()
+                .filter(|u| u.organisation_id == org.id)
+                .cloned()
+                .collect();
+            (*spec, org.clone(), members)
+        })
+        .collect();
+
+    let mut shipped: Vec<(organisations::Model, tickets::Model, orders::Model)> = Vec::new();
+    let total = 50usize;
+    for i in 0..total {
+        let (_, org, members) = &partners[i % partners.len()];
+        let creator = &members[(i / partners.len()) % members.len()];
+        let status = demo_status(i);
+        let created_at = start + Duration::hours((i as i64) * 80);
+        let number = (i + 1) as i64;
+        let (name, street, postal, city, phone) = RECIPIENTS[i % RECIPIENTS.len()];
+        let for_learning = i % 4 == 0;
+        let ticket = tickets::ActiveModel {
+            organisation_id: Set(org.id),
+            reference: Set(format!("GEM-{number}")),
+            created_by_id: Set(creator.id),
+            kind: Set(TicketKind::LaptopOrder),
+            status: Set(status),
+            subject: Set(format!("Laptop for {name}")),
+            description: Set(None),
+            internal_reference: Set((i % 3 == 0).then(|| format!("DOSS-{:04}", 1000 + i))),
+            related_ticket_id: Set(None),
+            version: Set(path_to(status).len() as i32),
+            created_at: Set(created_at),
+            updated_at: Set(created_at),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        let ships = matches!(status, TicketStatus::ReadyForBilling | TicketStatus::Billed);
+        let shipped_at = created_at + Duration::days(6);
+        let order = orders::ActiveModel {
+            organisation_id: Set(org.id),
+            ticket_id: Set(ticket.id),
+            recipient_name: Set(name.to_owned()),
+            street: Set(street.to_owned()),
+            postal_code: Set(postal.to_owned()),
+            city: Set(city.to_owned()),
+            country: Set("CH".to_owned()),
+            phone: Set(phone.to_owned()),
+            for_learning: Set(for_learning),
+            comment: Set((i % 5 == 0).then(|| "Bitte mit deutscher Tastatur.".to_owned())),
+            device_model: Set(ships.then(|| DEVICE_MODELS[i % DEVICE_MODELS.len()].to_owned())),
+            serial_number: Set(ships.then(|| format!("SN{:08}", 4_200_000 + i))),
+            shipped_at: Set(ships.then_some(shipped_at)),
+            tracking_number: Set(
+                ships.then(|| format!("99.00.{:06}.{:08}", 100_000 + i, 20_000_000 + i))
+            ),
+            shipped_by_id: Set(ships.then_some(staff.id)),
+            created_at: Set(created_at),
+            updated_at: Set(created_at),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+
+        event(
+            txn,
+            &ticket,
+            Some(creator.id),
+            TicketEventKind::Created,
+            None,
+            Some(TicketStatus::Review),
+            None,
+            created_at,
+        )
+        .await?;
+        let mut from = TicketStatus::Review;
+        for (step, to) in path_to(status).iter().enumerate() {
+            let at = created_at + Duration::days(2 + 2 * step as i64);
+            let (kind, note) = match to {
+                TicketStatus::ReadyForBilling => {
+                    (TicketEventKind::Shipped, Some("Shipped with the post"))
+                }
+                TicketStatus::Billed => (TicketEventKind::StatusChanged, Some("Invoice paid")),
+                TicketStatus::Cancelled => (
+                    TicketEventKind::StatusChanged,
+                    Some("Withdrawn: the person found a device elsewhere"),
+                ),
+                _ => (TicketEventKind::StatusChanged, None),
+            };
+            event(
+                txn,
+                &ticket,
+                Some(staff.id),
+                kind,
+                Some(from),
+                Some(*to),
+                note,
+                at,
+            )
+            .await?;
+            from = *to;
+        }
+
+        if i % 2 == 0 {
+            comment(
+                txn,
+                &ticket,
+                creator.id,
+                "Could the laptop come with a charger for Switzerland?",
+                CommentVisibility::Public,
+                created_at + Duration::hours(2),
+            )
+            .await?;
+            comment(
+                txn,
+                &ticket,
+                staff.id,
+                "Yes, every laptop ships with a Swiss charger.",
+                CommentVisibility::Public,
+                created_at + Duration::hours(20),
+            )
+            .await?;
+        }
+        if i % 3 == 0 {
+            comment(
+                txn,
+                &ticket,
+                staff.id,
+                "Internal: check stock of learning devices before confirming.",
+                CommentVisibility::Internal,
+                created_at + Duration::hours(22),
+            )
+            .await?;
+        }
+        if ships {
+            shipped.push((org.clone(), ticket, order));
+        }
+    }
+
+    // A delivery problem reported on a shipped order.
+    if let Some((org, shipped_ticket, _)) = shipped.first() {
+        let creator = shipped_ticket.created_by_id;
+        let at = now - Duration::days(3);
+        let number = (total + 1) as i64;
+        let issue = tickets::ActiveModel {
+            organisation_id: Set(org.id),
+            reference: Set(format!("GEM-{number}")),
+            created_by_id: Set(creator),
+            kind: Set(TicketKind::DeliveryIssue),
+            status: Set(TicketStatus::Review),
+            subject: Set(format!("Delivery problem on {}", shipped_ticket.reference)),
+            description: Set(Some("The screen arrived cracked.".to_owned())),
+            internal_reference: Set(None),
+            related_ticket_id: Set(Some(shipped_ticket.id)),
+            version: Set(0),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        event(
+            txn,
+            &issue,
+            Some(creator),
+            TicketEventKind::Created,
+            None,
+            Some(TicketStatus::Review),
+            None,
+            at,
+        )
+        .await?;
+    }
+    set_counter(txn, "gem", (total + 1) as i64).await?;
+
+    write_demo_invoices(txn, &shipped, now).await?;
+    Ok(logins)
+}
+
+/// A shipped order with its organisation and ticket.
+type Shipped = (organisations::Model, tickets::Model, orders::Model);
+
+/// The orders of one demo invoice: organisation, period start and end, orders.
+type InvoiceGroup<'a> = (organisations::Model, NaiveDate, NaiveDate, Vec<&'a Shipped>);
+
+/// One invoice per shipped order for PER_ORDER partners; one per quarter for
+/// QUARTERLY ones. Invoices of BILLED tickets are paid.
+async fn write_demo_invoices(
+    txn: &DatabaseTransaction,
+    shipped: &[(organisations::Model, tickets::Model, orders::Model)],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut groups: Vec<InvoiceGroup<'_>> = Vec::new();
+    for item in shipped {
+        let (org, _, order) = item;
+        let Some(shipped_at) = order.shipped_at else {
+            continue;
+        };
+        let day = shipped_at.date_naive();
+        let (period_start, period_end) = match org.billing_mode {
+            BillingMode::PerOrder => (day, day),
+            BillingMode::Quarterly => quarter_of(day),
+        };
+        match groups
+            .iter_mut()
+            .find(|(o, s, _, _)| o.id == org.id && *s == period_start)
+        {
+            Some(group) if org.billing_mode == BillingMode::Quarterly => group.3.push(item),
+            _ => groups.push((org.clone(), period_start, period_end, vec![item])),
+        }
+    }
+    // A quarter is invoiced once it is over; the current one stays open.
+    let current_quarter = quarter_of(now.date_naive()).0;
+    let mut sequence = 0i64;
+    for (org, period_start, period_end, items) in groups {
+        if org.billing_mode == BillingMode::Quarterly && period_start >= current_quarter {
+            continue;
+        }
+        let all_billed = items
+            .iter()
+            .all(|(_, t, _)| t.status == TicketStatus::Billed);
+        let issued_at = items
+            .iter()
+            .filter_map(|(_, _, o)| o.shipped_at)
+            .max()
+            .unwrap_or(now);
+        sequence += 1;
+        let subtotal: i64 = items
+            .iter()
+            .map(|(_, _, o)| {
+                if o.for_learning {
+                    org.price_learning_cents
+                } else {
+                    org.price_standard_cents
+                }
+            })
+            .sum();
+        let vat = (subtotal * i64::from(org.vat_rate_bp) + 5_000) / 10_000;
+        let year = issued_at.year();
+        let invoice = invoices::ActiveModel {
+            organisation_id: Set(org.id),
+            number: Set(format!("{year}-{sequence:06}")),
+            billing_mode: Set(org.billing_mode),
+            period_start: Set(period_start),
+            period_end: Set(period_end),
+            status: Set(if all_billed {
+                InvoiceStatus::Paid
+            } else {
+                InvoiceStatus::Issued
+            }),
+            currency: Set("CHF".to_owned()),
+            subtotal_cents: Set(subtotal),
+            vat_rate_bp: Set(org.vat_rate_bp),
+            vat_cents: Set(vat),
+            total_cents: Set(subtotal + vat),
+            billing_email: Set(org.billing_email.clone()),
+            billing_address: Set(org.billing_address.clone()),
+            issued_at: Set(issued_at),
+            paid_at: Set(all_billed.then(|| issued_at + Duration::days(10))),
+            voided_at: Set(None),
+            void_reason: Set(None),
+            created_at: Set(issued_at),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        for (_, ticket, order) in items {
+            invoice_lines::ActiveModel {
+                organisation_id: Set(org.id),
+                invoice_id: Set(invoice.id),
+                order_id: Set(order.id),
+                ticket_id: Set(ticket.id),
+                reference: Set(ticket.reference.clone()),
+                internal_reference: Set(ticket.internal_reference.clone()),
+                entered_at: Set(ticket.created_at),
+                shipped_at: Set(order.shipped_at.unwrap_or(issued_at)),
+                device_model: Set(order.device_model.clone().unwrap_or_default()),
+                delivery_address: Set(format!(
+                    "{}, {}, {} {}, {}",
+                    order.recipient_name,
+                    order.street,
+                    order.postal_code,
+                    order.city,
+                    order.country
+                )),
+                for_learning: Set(order.for_learning),
+                amount_cents: Set(if order.for_learning {
+                    org.price_learning_cents
+                } else {
+                    org.price_standard_cents
+                }),
+                is_live: Set(true),
+                created_at: Set(issued_at),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            event(
+                txn,
+                ticket,
+                None,
+                TicketEventKind::Invoiced,
+                None,
+                None,
+                Some(&format!("Invoice {}", invoice.number)),
+                issued_at,
+            )
+            .await?;
+        }
+    }
+    if sequence > 0 {
+        set_counter(txn, &format!("invoice-{}", now.year()), sequence).await?;
+    }
+    Ok(())
+}
+
+fn quarter_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first_month = (day.month0() / 3) * 3 + 1;
+    let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
+    let next = if first_month == 10 {
+        NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(day.year(), first_month + 3, 1)
+    };
+    let end = next.and_then(|n| n.pred_opt()).unwrap_or(day);
+    (start, end)
+}
+
+#[expect(clippy::too_many_arguments, reason = "one row, named columns")]
+async fn event(
+    txn: &DatabaseTransaction,
+    ticket: &tickets::Model,
+    actor_id: Option<i64>,
+    kind: TicketEventKind,
+    from: Option<TicketStatus>,
+    to: Option<TicketStatus>,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    ticket_events::ActiveModel {
+        organisation_id: Set(ticket.organisation_id),
+        ticket_id: Set(ticket.id),
+        actor_id: Set(actor_id),
+        kind: Set(kind),
+        from_status: Set(from),
+        to_status: Set(to),
+        note: Set(note.map(str::to_owned)),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+async fn comment(
+    txn: &DatabaseTransaction,
+    ticket: &tickets::Model,
+    author_id: i64,
+    body: &str,
+    visibility: CommentVisibility,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    comments::ActiveModel {
+        organisation_id: Set(ticket.organisation_id),
+        ticket_id: Set(ticket.id),
+        author_id: Set(author_id),
+        body: Set(body.to_owned()),
+        visibility: Set(visibility),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+async fn set_counter(txn: &DatabaseTransaction, name: &str, value: i64) -> AppResult<()> {
+    let existing = counters::Entity::find()
+        .filter(counters::Column::Name.eq(name))
+        .one(txn)
+        .await?;
+    match existing {
+        Some(row) => {
+            let mut row: counters::ActiveModel = row.into();
+            row.value = Set(value);
+            row.update(txn).await?;
+        }
+        None => {
+            counters::ActiveModel {
+                name: Set(name.to_owned()),
+                value: Set(value),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn random_password() -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect()
+}

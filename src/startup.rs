@@ -1,0 +1,107 @@
+//! Building the application: connect, migrate, bind. Used by `serve` and by
+//! the test harness, so that tests run the very server that ships.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::token::TokenKeys;
+use crate::clock::Clock;
+use crate::config::{Config, ConfigError};
+use crate::state::AppState;
+use crate::{db, graphql, http};
+
+/// A bound, migrated server, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the address.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        let (db, statements) = db::connect(&config).await?;
+        db::migrate(&db)
+            .await
+            .map_err(|e| ConfigError::new("DATABASE_URL", format!("migrations failed: {e}")))?;
+        let listener = TcpListener::bind(config.bind).await.map_err(|e| {
+            ConfigError::new(
+                "PARTNERDESK_BIND",
+                format!("cannot listen on {}: {e}", config.bind),
+            )
+        })?;
+        let schema = graphql::schema_builder(config.introspection).finish();
+        let hasher_concurrency = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let state = AppState {
+            db,
+            tokens: TokenKeys::new(&config.jwt),
+            config: Arc::new(config),
+            hasher: PasswordHasher::new(hasher_concurrency),
+            clock,
+            statements,
+        };
+        let router = http::router(state.clone(), schema);
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The address actually bound (the port may have been 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

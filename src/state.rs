@@ -1,0 +1,24 @@
+//! The application state shared by every request: the pool, the checked
+//! configuration, the token keys, the password hasher and the clock. Nothing
+//! here holds per-user data, so several instances can serve one database.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::token::TokenKeys;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::StatementCounter;
+
+/// Shared state; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub tokens: TokenKeys,
+    pub hasher: PasswordHasher,
+    pub clock: Arc<dyn Clock>,
+    pub statements: StatementCounter,
+}

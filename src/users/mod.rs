@@ -1,0 +1,5 @@
+//! Users: logins of partner organisations and of the provider's staff.
+
+pub mod graphql;
+pub mod service;
+pub mod types;

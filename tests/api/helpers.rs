@@ -1,0 +1,217 @@
+//! `spawn_app()` and fixtures.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use entity::enums::{BillingMode, Locale, OrganisationKind, Role, TicketVisibility};
+use entity::{organisations, users};
+use partnerdesk::clock::ManualClock;
+use partnerdesk::config::{Config, JwtConfig};
+use partnerdesk::startup::Application;
+use partnerdesk::state::AppState;
+use sea_orm::ActiveModelTrait as _;
+use sea_orm::ActiveValue::Set;
+use serde_json::{Value, json};
+
+/// A running server and what a test needs to drive it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub clock: ManualClock,
+    _data_dir: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+pub const TEST_JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes!!";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A fresh database URL: a temp SQLite file, or a new PostgreSQL database
+/// on the server of `TEST_DATABASE_URL`.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            use sea_orm::ConnectionTrait as _;
+            let name = format!("pd_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(base, _)| base.to_owned())
+                .expect("TEST_DATABASE_URL has a database name");
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+    }
+}
+
+pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
+    Config {
+        database_url,
+        database_max_connections: 5,
+        data_dir: data_dir.to_owned(),
+        bind: "127.0.0.1:0".parse().expect("address"),
+        jwt: JwtConfig {
+            secret: TEST_JWT_SECRET.to_owned().into(),
+            issuer: "partnerdesk".to_owned(),
+            audience: "partnerdesk-api".to_owned(),
+            ttl: std::time::Duration::from_secs(8 * 3600),
+        },
+        introspection: true,
+        seed_demo_data: false,
+    }
+}
+
+/// Starts the app on a random port against a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    let database_url = fresh_database_url(data_dir.path()).await;
+    let config = test_config(database_url, data_dir.path());
+    let clock = ManualClock::new(Utc::now());
+    let app = Application::build(config, Arc::new(clock.clone()))
+        .await
+        .expect("build app");
+    let address = format!("http://{}", app.local_addr().expect("addr"));
+    let state = app.state().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        state,
+        clock,
+        _data_dir: data_dir,
+        _shutdown: tx,
+    }
+}
+
+/// A user created by a fixture, with its organisation.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub user: users::Model,
+    pub email: String,
+}
+
+impl TestApp {
+    /// POSTs a GraphQL operation, with a bearer token if given.
+    pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        self.graphql_response(query, variables, token)
+            .await
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
+    pub async fn graphql_response(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// Logs in and returns the token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let body = self
+            .graphql(
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                json!({ "e": email, "p": password }),
+                None,
+            )
+            .await;
+        body["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login failed: {body}"))
+            .to_owned()
+    }
+
+    pub async fn create_organisation(
+        &self,
+        name: &str,
+        kind: OrganisationKind,
+        visibility: TicketVisibility,
+    ) -> organisations::Model {
+        let now = self.clock_now();
+        organisations::ActiveModel {
+            name: Set(name.to_owned()),
+            kind: Set(kind),
+            ticket_visibility: Set(visibility),
+            billing_mode: Set(BillingMode::PerOrder),
+            billing_email: Set(Some(format!(
+                "billing@{}.example",
+                name.to_lowercase().replace(' ', "-")
+            ))),
+            billing_address: Set(Some("Somewhere 1, 3000 Bern".to_owned())),
+            price_standard_cents: Set(25_000),
+            price_learning_cents: Set(35_000),
+            vat_rate_bp: Set(810),
+            created_at: Set(now),
+            updated_at: Set(now),
+            archived_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&self.state.db)
+        .await
+        .expect("insert organisation")
+    }
+
+    /// Creates an active user with [`PASSWORD`].
+    pub async fn create_user(
+        &self,
+        organisation: &organisations::Model,
+        role: Role,
+        name: &str,
+    ) -> TestUser {
+        let now = self.clock_now();
+        let email = format!(
+            "{}@{}.example",
+            name.to_lowercase().replace(' ', "."),
+            organisation.id
+        );
+        let hash = self.state.hasher.hash(PASSWORD).await.expect("hash");
+        let user = users::ActiveModel {
+            organisation_id: Set(organisation.id),
+            email: Set(email.clone()),
+            display_name: Set(name.to_owned()),
+            password_hash: Set(Some(hash)),
+            role: Set(role),
+            locale: Set(Locale::Fr),
+            is_active: Set(true),
+            token_version: Set(0),
+            last_login_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.state.db)
+        .await
+        .expect("insert user");
+        TestUser { user, email }
+    }
+
+    fn clock_now(&self) -> chrono::DateTime<Utc> {
+        use partnerdesk::clock::Clock as _;
+        self.clock.now()
+    }
+}
+
+/// The `extensions.code` of the first error of a GraphQL response.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}

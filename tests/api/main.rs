@@ -1,0 +1,14 @@
+//! Integration tests: each test starts the real server on a random port
+//! against a database of its own (SQLite by default; PostgreSQL when
+//! `TEST_DATABASE_URL` is set) and talks HTTP to it. One binary, one module
+//! per area.
+
+mod helpers;
+
+mod config;
+mod health;
+mod migrations;
+mod organisations;
+mod schema;
+mod seed;
+mod viewer;

@@ -1,0 +1,200 @@
+//! `organisations`: a Relay connection behind the policy module.
+
+use entity::enums::{OrganisationKind, Role, TicketVisibility};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+const LIST: &str = "query($first: Int, $after: String) {
+  organisations(first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { name } }
+  }
+}";
+
+fn names(body: &serde_json::Value) -> Vec<String> {
+    body["data"]["organisations"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("edges in {body}"))
+        .iter()
+        .map(|e| e["node"]["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn partners_see_only_their_own_organisation() {
+    let app = spawn_app().await;
+    let alpha = app
+        .create_organisation(
+            "Alpha",
+            OrganisationKind::Partner,
+            TicketVisibility::CreatorOnly,
+        )
+        .await;
+    app.create_organisation(
+        "Beta",
+        OrganisationKind::Partner,
+        TicketVisibility::Organisation,
+    )
+    .await;
+    let member = app
+        .create_user(&alpha, Role::PartnerMember, "Max Member")
+        .await;
+    let token = app.login(&member.email, PASSWORD).await;
+    let body = app.graphql(LIST, json!({}), Some(&token)).await;
+    assert_eq!(names(&body), vec!["Alpha"]);
+    assert_eq!(body["data"]["organisations"]["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn another_organisation_by_id_is_absent_for_partners() {
+    let app = spawn_app().await;
+    let alpha = app
+        .create_organisation(
+            "Alpha",
+            OrganisationKind::Partner,
+            TicketVisibility::CreatorOnly,
+        )
+        .await;
+    let beta = app
+        .create_organisation(
+            "Beta",
+            OrganisationKind::Partner,
+            TicketVisibility::Organisation,
+        )
+        .await;
+    let member = app
+        .create_user(&alpha, Role::PartnerManager, "Max Manager")
+        .await;
+    let token = app.login(&member.email, PASSWORD).await;
+    let beta_id = partnerdesk::relay::to_global_id("Organisation", beta.id);
+    let missing_id = partnerdesk::relay::to_global_id("Organisation", beta.id + 1000);
+    for id in [&beta_id, &missing_id] {
+        let body = app
+            .graphql(
+                "query($id: ID!) { organisation(id: $id) { name } node(id: $id) { id } }",
+                json!({ "id": id.as_str() }),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(
+            body,
+            json!({ "data": { "organisation": null, "node": null } }),
+            "same answer for another tenant's and a missing id"
+        );
+    }
+}
+
+#[tokio::test]
+async fn staff_see_every_organisation_page_by_page() {
+    let app = spawn_app().await;
+    let provider = app
+        .create_organisation(
+            "Provider",
+            OrganisationKind::Provider,
+            TicketVisibility::Organisation,
+        )
+        .await;
+    for name in ["Alpha", "Beta", "Gamma", "Delta"] {
+        app.create_organisation(
+            name,
+            OrganisationKind::Partner,
+            TicketVisibility::CreatorOnly,
+        )
+        .await;
+    }
+    let staff = app.create_user(&provider, Role::Staff, "Sam Staff").await;
+    let token = app.login(&staff.email, PASSWORD).await;
+
+    let first = app.graphql(LIST, json!({ "first": 2 }), Some(&token)).await;
+    assert_eq!(names(&first), vec!["Alpha", "Beta"]);
+    assert_eq!(first["data"]["organisations"]["totalCount"], 5);
+    assert_eq!(
+        first["data"]["organisations"]["pageInfo"]["hasNextPage"],
+        true
+    );
+    let cursor = first["data"]["organisations"]["pageInfo"]["endCursor"].clone();
+
+    let second = app
+        .graphql(LIST, json!({ "first": 10, "after": cursor }), Some(&token))
+        .await;
+    assert_eq!(names(&second), vec!["Delta", "Gamma", "Provider"]);
+    assert_eq!(
+        second["data"]["organisations"]["pageInfo"]["hasNextPage"],
+        false
+    );
+
+    let last = app
+        .graphql(
+            "{ organisations(last: 2) { edges { node { name } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(names(&last), vec!["Gamma", "Provider"]);
+}
+
+#[tokio::test]
+async fn page_size_is_bounded() {
+    let app = spawn_app().await;
+    let provider = app
+        .create_organisation(
+            "Provider",
+            OrganisationKind::Provider,
+            TicketVisibility::Organisation,
+        )
+        .await;
+    let staff = app.create_user(&provider, Role::Staff, "Sam Staff").await;
+    let token = app.login(&staff.email, PASSWORD).await;
+    let body = app
+        .graphql(LIST, json!({ "first": 101 }), Some(&token))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["field"], "first", "{body}");
+}
+
+#[tokio::test]
+async fn members_read_colleagues_names_but_not_their_emails() {
+    let app = spawn_app().await;
+    let alpha = app
+        .create_organisation(
+            "Alpha",
+            OrganisationKind::Partner,
+            TicketVisibility::Organisation,
+        )
+        .await;
+    let member = app
+        .create_user(&alpha, Role::PartnerMember, "Max Member")
+        .await;
+    app.create_user(&alpha, Role::PartnerMember, "Carla Colleague")
+        .await;
+    let token = app.login(&member.email, PASSWORD).await;
+    let body = app
+        .graphql(
+            "{ users { edges { node { displayName email } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let edges = body["data"]["users"]["edges"]
+        .as_array()
+        .expect("edges")
+        .clone();
+    let carla = edges
+        .iter()
+        .find(|e| e["node"]["displayName"] == "Carla Colleague")
+        .expect("colleague listed");
+    assert!(
+        carla["node"]["email"].is_null(),
+        "colleague's email hidden: {body}"
+    );
+    let me = edges
+        .iter()
+        .find(|e| e["node"]["displayName"] == "Max Member")
+        .expect("self listed");
+    assert_eq!(me["node"]["email"], member.email.as_str());
+}
