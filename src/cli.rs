@@ -4,12 +4,13 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use entity::enums::{Locale, Role};
 
 use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, Settings};
 use crate::startup::{Application, shutdown_signal};
-use crate::{graphql, seed, telemetry};
+use crate::{graphql, seed, telemetry, users};
 
 /// partnerdesk: the GraphQL backend of a partner service desk.
 #[derive(Debug, Parser)]
@@ -32,6 +33,73 @@ pub enum Command {
     Seed,
     /// Print the GraphQL schema (SDL) to stdout.
     ExportSchema,
+    /// Create a user (e.g. the first administrator) and print its password.
+    CreateUser(CreateUserArgs),
+}
+
+/// Arguments of `create-user`.
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    /// Login email.
+    #[arg(long)]
+    pub email: String,
+    /// Display name.
+    #[arg(long)]
+    pub name: String,
+    /// Role of the new user.
+    #[arg(long, value_enum, default_value = "admin")]
+    pub role: CliRole,
+    /// Name of the user's organisation. For a staff or admin user, the
+    /// provider organisation is created with this name if it does not exist.
+    #[arg(long, default_value = "Provider")]
+    pub organisation: String,
+    /// Language of the user's emails.
+    #[arg(long, value_enum, default_value = "en")]
+    pub locale: CliLocale,
+    /// Read the password from the first line of standard input instead of
+    /// generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Roles, as typed on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CliRole {
+    PartnerMember,
+    PartnerManager,
+    Staff,
+    Admin,
+}
+
+impl From<CliRole> for Role {
+    fn from(role: CliRole) -> Self {
+        match role {
+            CliRole::PartnerMember => Role::PartnerMember,
+            CliRole::PartnerManager => Role::PartnerManager,
+            CliRole::Staff => Role::Staff,
+            CliRole::Admin => Role::Admin,
+        }
+    }
+}
+
+/// Locales, as typed on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CliLocale {
+    Fr,
+    De,
+    It,
+    En,
+}
+
+impl From<CliLocale> for Locale {
+    fn from(locale: CliLocale) -> Self {
+        match locale {
+            CliLocale::Fr => Locale::Fr,
+            CliLocale::De => Locale::De,
+            CliLocale::It => Locale::It,
+            CliLocale::En => Locale::En,
+        }
+    }
 }
 
 /// Parses the command line and runs it; errors end as one line on stderr.
@@ -82,6 +150,40 @@ async fn execute(cli: Cli) -> Result<(), ConfigError> {
             Ok(())
         }
         Command::Serve => serve(cli.settings.resolve()?).await,
+        Command::CreateUser(args) => {
+            let config = cli.settings.resolve()?;
+            let app =
+                Application::build(with_ephemeral_port(config), Arc::new(SystemClock)).await?;
+            let (password, generated) = if args.password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| ConfigError::new("--password-stdin", e.to_string()))?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (seed::random_password(), true)
+            };
+            let email = args.email.clone();
+            users::service::create_first_user(
+                app.state(),
+                users::service::CliNewUser {
+                    email: args.email,
+                    display_name: args.name,
+                    role: args.role.into(),
+                    locale: args.locale.into(),
+                    organisation: args.organisation,
+                    password: password.clone(),
+                },
+            )
+            .await
+            .map_err(|e| ConfigError::new("create-user", e.message()))?;
+            if generated {
+                println!("created {email} with password {password}");
+            } else {
+                println!("created {email}");
+            }
+            Ok(())
+        }
     }
 }
 

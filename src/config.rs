@@ -76,6 +76,15 @@ pub struct Settings {
     )]
     pub bind: SocketAddr,
 
+    /// Public base URL of the service desk, used in links sent by email.
+    #[arg(
+        long,
+        env = "PARTNERDESK_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub public_url: String,
+
     /// HS256 secret for access tokens, at least 32 bytes. When unset, a
     /// development secret is generated and kept under the data directory.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
@@ -145,6 +154,7 @@ pub struct Config {
     pub database_max_connections: u32,
     pub data_dir: PathBuf,
     pub bind: SocketAddr,
+    pub public_url: String,
     pub jwt: JwtConfig,
     pub introspection: bool,
     pub seed_demo_data: bool,
@@ -180,6 +190,7 @@ impl Settings {
             database_max_connections: self.database_max_connections,
             data_dir: self.data_dir.clone(),
             bind: self.bind,
+            public_url: self.public_url.clone(),
             jwt: JwtConfig {
                 secret,
                 issuer: self.jwt_issuer.clone(),

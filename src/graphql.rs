@@ -24,7 +24,11 @@ pub struct Query(
 
 /// Every write.
 #[derive(MergedObject, Default)]
-pub struct Mutation(auth::graphql::AuthMutation);
+pub struct Mutation(
+    auth::graphql::AuthMutation,
+    users::graphql::UsersMutation,
+    organisations::graphql::OrganisationsMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod node;
+pub mod notifications;
 pub mod organisations;
 pub mod playground;
 pub mod policy;

@@ -771,7 +771,8 @@ async fn set_counter(txn: &DatabaseTransaction, name: &str, value: i64) -> AppRe
     Ok(())
 }
 
-fn random_password() -> String {
+/// A random 16-character alphanumeric password.
+pub fn random_password() -> String {
     rand::rng()
         .sample_iter(&Alphanumeric)
         .take(16)

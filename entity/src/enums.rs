@@ -255,3 +255,44 @@ pub enum EmailStatus {
     #[sea_orm(string_value = "FAILED")]
     Failed,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Debug;
+
+    use sea_orm::{ActiveEnum, Iterable};
+    use serde::{Serialize, de::DeserializeOwned};
+
+    use super::*;
+
+    fn serde_uses_the_database_strings<E>()
+    where
+        E: ActiveEnum<Value = String> + Iterable + Serialize + DeserializeOwned + PartialEq + Debug,
+    {
+        for variant in E::iter() {
+            let json = serde_json::to_value(&variant).expect("serialise");
+            assert_eq!(json, serde_json::Value::String(variant.to_value()));
+            assert_eq!(
+                serde_json::from_value::<E>(json).expect("deserialise"),
+                variant
+            );
+        }
+    }
+
+    #[test]
+    fn every_enum_serialises_as_its_database_string() {
+        serde_uses_the_database_strings::<OrganisationKind>();
+        serde_uses_the_database_strings::<TicketVisibility>();
+        serde_uses_the_database_strings::<BillingMode>();
+        serde_uses_the_database_strings::<Role>();
+        serde_uses_the_database_strings::<Locale>();
+        serde_uses_the_database_strings::<ResetPurpose>();
+        serde_uses_the_database_strings::<TicketKind>();
+        serde_uses_the_database_strings::<TicketStatus>();
+        serde_uses_the_database_strings::<TicketEventKind>();
+        serde_uses_the_database_strings::<CommentVisibility>();
+        serde_uses_the_database_strings::<InvoiceStatus>();
+        serde_uses_the_database_strings::<EmailKind>();
+        serde_uses_the_database_strings::<EmailStatus>();
+    }
+}

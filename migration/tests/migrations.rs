@@ -321,3 +321,190 @@ async fn gem_counter_starts_at_one() {
         assert_eq!(value, expected);
     }
 }
+
+#[tokio::test]
+async fn entities_round_trip_through_the_schema() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use entity::{invoice_lines, invoices, orders, organisations, tickets, users};
+    use sea_orm_migration::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+
+    let TestDb { db, _dir } = migrated_sqlite().await;
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 26, 19, 15, 0)
+        .single()
+        .expect("valid time")
+        + chrono::Duration::microseconds(123_456);
+    let day = NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date");
+
+    let organisation = organisations::Model {
+        id: 1,
+        name: "Partner".into(),
+        kind: OrganisationKind::Partner,
+        ticket_visibility: TicketVisibility::Organisation,
+        billing_mode: BillingMode::Quarterly,
+        billing_email: Some("billing@example.ch".into()),
+        billing_address: Some("Rue 1\n1000 Lausanne".into()),
+        price_standard_cents: 15_000,
+        price_learning_cents: 20_000,
+        vat_rate_bp: 810,
+        created_at: at,
+        updated_at: at,
+        archived_at: None,
+    };
+    let user = users::Model {
+        id: 1,
+        organisation_id: 1,
+        email: "a@example.ch".into(),
+        display_name: "A".into(),
+        password_hash: None,
+        role: Role::PartnerManager,
+        locale: Locale::De,
+        is_active: true,
+        token_version: 0,
+        last_login_at: Some(at),
+        created_at: at,
+        updated_at: at,
+    };
+    let ticket = tickets::Model {
+        id: 1,
+        organisation_id: 1,
+        reference: "GEM-1".into(),
+        created_by_id: 1,
+        kind: TicketKind::LaptopOrder,
+        status: TicketStatus::ReadyForBilling,
+        subject: "Laptop".into(),
+        description: None,
+        internal_reference: Some("case-7".into()),
+        related_ticket_id: None,
+        version: 3,
+        created_at: at,
+        updated_at: at,
+    };
+    let order = orders::Model {
+        id: 1,
+        organisation_id: 1,
+        ticket_id: 1,
+        recipient_name: "R".into(),
+        street: "Rue 1".into(),
+        postal_code: "1000".into(),
+        city: "Lausanne".into(),
+        country: "CH".into(),
+        phone: "+41211234567".into(),
+        for_learning: true,
+        comment: None,
+        device_model: Some("T480".into()),
+        serial_number: None,
+        shipped_at: Some(at),
+        tracking_number: None,
+        shipped_by_id: Some(1),
+        created_at: at,
+        updated_at: at,
+    };
+    let invoice = invoices::Model {
+        id: 1,
+        organisation_id: 1,
+        number: "2026-000001".into(),
+        billing_mode: BillingMode::Quarterly,
+        period_start: NaiveDate::from_ymd_opt(2026, 10, 1).expect("valid date"),
+        period_end: day,
+        status: InvoiceStatus::Issued,
+        currency: "CHF".into(),
+        subtotal_cents: 20_000,
+        vat_rate_bp: 810,
+        vat_cents: 1_620,
+        total_cents: 21_620,
+        billing_email: None,
+        billing_address: None,
+        issued_at: at,
+        paid_at: None,
+        voided_at: None,
+        void_reason: None,
+        created_at: at,
+    };
+    let line = invoice_lines::Model {
+        id: 1,
+        organisation_id: 1,
+        invoice_id: 1,
+        order_id: 1,
+        ticket_id: 1,
+        reference: "GEM-1".into(),
+        internal_reference: Some("case-7".into()),
+        entered_at: at,
+        shipped_at: at,
+        device_model: "T480".into(),
+        delivery_address: "R, Rue 1, 1000 Lausanne".into(),
+        for_learning: true,
+        amount_cents: 20_000,
+        is_live: true,
+        created_at: at,
+    };
+
+    organisation
+        .clone()
+        .into_active_model()
+        .insert(&db)
+        .await
+        .expect("organisation");
+    user.clone()
+        .into_active_model()
+        .insert(&db)
+        .await
+        .expect("user");
+    ticket
+        .clone()
+        .into_active_model()
+        .insert(&db)
+        .await
+        .expect("ticket");
+    order
+        .clone()
+        .into_active_model()
+        .insert(&db)
+        .await
+        .expect("order");
+    invoice
+        .clone()
+        .into_active_model()
+        .insert(&db)
+        .await
+        .expect("invoice");
+    line.clone()
+        .into_active_model()
+        .insert(&db)
+        .await
+        .expect("line");
+
+    assert_eq!(
+        organisations::Entity::find_by_id(1)
+            .one(&db)
+            .await
+            .expect("read"),
+        Some(organisation)
+    );
+    assert_eq!(
+        users::Entity::find_by_id(1).one(&db).await.expect("read"),
+        Some(user)
+    );
+    assert_eq!(
+        tickets::Entity::find_by_id(1).one(&db).await.expect("read"),
+        Some(ticket)
+    );
+    assert_eq!(
+        orders::Entity::find_by_id(1).one(&db).await.expect("read"),
+        Some(order)
+    );
+    assert_eq!(
+        invoices::Entity::find_by_id(1)
+            .one(&db)
+            .await
+            .expect("read"),
+        Some(invoice)
+    );
+    assert_eq!(
+        invoice_lines::Entity::find_by_id(1)
+            .one(&db)
+            .await
+            .expect("read"),
+        Some(line)
+    );
+}

@@ -1,13 +1,11 @@
-//! Authentication mutations.
+//! Authentication mutations: login, password reset, password change.
 
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
 
-use crate::domain::Email;
+use super::service;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt as _;
-use crate::policy;
 use crate::users::types::User;
 
 /// A successful login.
@@ -21,37 +19,96 @@ pub struct LoginPayload {
     pub user: User,
 }
 
+impl From<service::LoginOutcome> for LoginPayload {
+    fn from(outcome: service::LoginOutcome) -> Self {
+        Self {
+            token: outcome.token,
+            expires_at: outcome.expires_at,
+            user: User(outcome.user),
+        }
+    }
+}
+
+/// The answer to a password-reset request, the same whether the account
+/// exists or not.
+#[derive(SimpleObject)]
+pub struct RequestPasswordResetPayload {
+    /// What to tell the person.
+    pub message: String,
+}
+
+/// The result of a password reset.
+#[derive(SimpleObject)]
+pub struct ResetPasswordPayload {
+    /// Always true: failures are errors.
+    pub ok: bool,
+}
+
 #[derive(Default)]
 pub struct AuthMutation;
 
 #[Object]
 impl AuthMutation {
     /// Exchanges an email and a password for an access token. An unknown
-    /// email and a wrong password get the same error.
+    /// email and a wrong password get the same error. After 5 failures for
+    /// an account, or 20 from one address, within 15 minutes, attempts are
+    /// refused with RATE_LIMITED (`extensions.retryAfter` seconds).
     async fn login(
         &self,
         ctx: &Context<'_>,
         email: String,
         password: String,
     ) -> AppResult<LoginPayload> {
-        let state = ctx.state()?;
-        let email = Email::parse(&email).map_err(|m| AppError::validation("email", m))?;
-        let user = policy::system::user_by_email(&state.db, email.as_str()).await?;
-        let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
-        let matches = state.hasher.verify(&password, hash).await?;
-        let user = match user {
-            Some(user) if matches && user.is_active => user,
-            _ => return Err(AppError::BadCredentials),
-        };
-        let now = state.clock.now();
-        let mut active = user.into_active_model();
-        active.last_login_at = Set(Some(now));
-        let user = active.update(&state.db).await?;
-        let (token, expires_at) = state.tokens.issue(&user, now).map_err(AppError::internal)?;
-        Ok(LoginPayload {
-            token,
-            expires_at,
-            user: User(user),
+        let request = ctx.request()?;
+        let outcome =
+            service::login(&request.state, &email, &password, &request.client_addr).await?;
+        Ok(outcome.into())
+    }
+
+    /// Sends a link to choose a new password, valid one hour, if an active
+    /// account has this email. Answers the same either way.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+    ) -> AppResult<RequestPasswordResetPayload> {
+        service::request_password_reset(ctx.state()?, &email).await?;
+        Ok(RequestPasswordResetPayload {
+            message: "If an account uses this address, an email with a link to choose a new password is on its way.".to_owned(),
         })
+    }
+
+    /// Sets a new password with the token of a reset or invitation email.
+    /// The token works once; every earlier access token of the user stops
+    /// working.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> AppResult<ResetPasswordPayload> {
+        service::reset_password(ctx.state()?, &token, &new_password).await?;
+        Ok(ResetPasswordPayload { ok: true })
+    }
+
+    /// Changes the viewer's password. Every earlier access token stops
+    /// working; the payload carries a fresh one.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> AppResult<LoginPayload> {
+        let request = ctx.request()?;
+        let user = request.user.as_ref().ok_or(AppError::Unauthenticated)?;
+        let outcome = service::change_password(
+            &request.state,
+            user,
+            &current_password,
+            &new_password,
+            &request.client_addr,
+        )
+        .await?;
+        Ok(outcome.into())
     }
 }

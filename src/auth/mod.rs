@@ -3,6 +3,8 @@
 
 pub mod graphql;
 pub mod password;
+pub mod service;
+pub mod throttle;
 pub mod token;
 
 use axum::http::HeaderMap;

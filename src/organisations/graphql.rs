@@ -1,10 +1,11 @@
-//! Root fields for organisations.
+//! Root fields for organisations: reading and creating.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::organisations;
 use sea_orm::{ColumnTrait, QueryFilter};
 
-use super::types::{Organisation, TYPE_NAME};
+use super::service;
+use super::types::{BillingMode, Organisation, TYPE_NAME, TicketVisibility};
 use crate::error::AppResult;
 use crate::graphql::ContextExt as _;
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
@@ -59,4 +60,65 @@ pub async fn find(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<Organisati
         .one(&state.db)
         .await?
         .map(Organisation))
+}
+
+/// A partner organisation to create.
+#[derive(InputObject)]
+pub struct CreateOrganisationInput {
+    pub name: String,
+    /// Whether its members see each other's tickets; CREATOR_ONLY when omitted.
+    pub ticket_visibility: Option<TicketVisibility>,
+    /// PER_ORDER when omitted.
+    pub billing_mode: Option<BillingMode>,
+    pub billing_email: Option<String>,
+    pub billing_address: Option<String>,
+    /// Unit price of a standard laptop, in CHF cents.
+    pub standard_unit_price_cents: i64,
+    /// Unit price of a laptop for learning, in CHF cents.
+    pub learning_unit_price_cents: i64,
+    /// VAT rate in basis points (810 = 8.1 %); 0 when omitted.
+    pub vat_rate_basis_points: Option<i32>,
+}
+
+/// The created organisation.
+#[derive(SimpleObject)]
+pub struct CreateOrganisationPayload {
+    pub organisation: Organisation,
+}
+
+#[derive(Default)]
+pub struct OrganisationsMutation;
+
+#[Object]
+impl OrganisationsMutation {
+    /// Creates a partner organisation. ADMIN only.
+    async fn create_organisation(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganisationInput,
+    ) -> AppResult<CreateOrganisationPayload> {
+        let organisation = service::create_organisation(
+            ctx.state()?,
+            ctx.scope()?,
+            service::NewOrganisationInput {
+                name: input.name,
+                kind: entity::enums::OrganisationKind::Partner,
+                ticket_visibility: input
+                    .ticket_visibility
+                    .map_or(entity::enums::TicketVisibility::CreatorOnly, Into::into),
+                billing_mode: input
+                    .billing_mode
+                    .map_or(entity::enums::BillingMode::PerOrder, Into::into),
+                billing_email: input.billing_email,
+                billing_address: input.billing_address,
+                standard_unit_price_cents: input.standard_unit_price_cents,
+                learning_unit_price_cents: input.learning_unit_price_cents,
+                vat_rate_basis_points: input.vat_rate_basis_points.unwrap_or(0),
+            },
+        )
+        .await?;
+        Ok(CreateOrganisationPayload {
+            organisation: Organisation(organisation),
+        })
+    }
 }

@@ -2,4 +2,5 @@
 
 pub mod graphql;
 pub mod loaders;
+pub mod service;
 pub mod types;

@@ -472,7 +472,7 @@ fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofT
     function el(tag, cls, text) {
       const e = document.createElement(tag);
       if (cls) e.className = cls;
-      if (text !== undefined && text !== null) e.textContent = text;
+      if (text != null) e.textContent = text;
       return e;
     }
 
@@ -493,8 +493,8 @@ fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofT
 
     // ---- editors and persistence
 
-    query.value = store.get('query', '# Ctrl+Enter runs the operation at the cursor; Ctrl+Space completes.\n'
-      + '# After the login mutation, "Use token from last login" fills the headers.\nquery {\n  __typename\n}\n');
+    query.value = store.get('query', '# Ctrl+Enter: run the operation at the cursor\n# Ctrl+Space: completions\n'
+      + 'query {\n  __typename\n}\n');
     variables.value = store.get('variables', '');
     headers.value = store.get('headers', '');
 
@@ -551,16 +551,10 @@ fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofT
 
     // The one place that talks to the server: same origin, JSON over POST.
     async function post(body, signal) {
-      const extra = parseHeaders(headers.value);
       const started = performance.now();
-      const response = await fetch(ENDPOINT, {
-        method: 'POST',
-        credentials: 'same-origin',
-        signal,
-        headers: Object.assign({ Accept: 'application/graphql-response+json, application/json' }, extra,
-          { 'Content-Type': 'application/json' }),
-        body: JSON.stringify(body),
-      });
+      const response = await fetch(ENDPOINT, { method: 'POST', credentials: 'same-origin', signal, body: JSON.stringify(body),
+        headers: Object.assign({ Accept: 'application/graphql-response+json, application/json' },
+          parseHeaders(headers.value), { 'Content-Type': 'application/json' }) });
       const text = await response.text();
       let json = null;
       try { json = JSON.parse(text); } catch (e) { /* not JSON: shown as text */ }
@@ -642,10 +636,10 @@ fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofT
     let accepting = false;
     let charWidth = 0;
 
-    // Caret position in pixels: the editor does not wrap and uses a monospace
+    // Pixel position of a text offset: the editor does not wrap and uses a monospace
     // font with a fixed line height, so line and column are enough.
-    function caretPoint() {
-      const before = query.value.slice(0, query.selectionStart);
+    function caretPoint(offset) {
+      const before = query.value.slice(0, offset);
       const lineStart = before.lastIndexOf('\n') + 1;
       const line = before.length - before.replace(/\n/g, '').length;
       let col = 0;
@@ -690,7 +684,7 @@ fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofT
       popup.hidden = false;
       query.setAttribute('aria-expanded', 'true');
       highlight(0);
-      const p = caretPoint();
+      const p = caretPoint(replaceFrom); // under the start of the word
       const box = query.parentElement;
       popup.style.left = Math.max(0, Math.min(p.x, box.clientWidth - popup.offsetWidth - 4)) + 'px';
       const below = p.y + p.lh + popup.offsetHeight <= box.clientHeight;

@@ -42,3 +42,14 @@ pub async fn user_by_email(
         .one(db)
         .await
 }
+
+/// An organisation by exact name, for the `create-user` command.
+pub async fn organisation_by_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<organisations::Model>, DbErr> {
+    organisations::Entity::find()
+        .filter(organisations::Column::Name.eq(name))
+        .one(db)
+        .await
+}

@@ -1,9 +1,9 @@
-//! Root fields for users.
+//! Root fields for users: reading, creating, deactivating.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::service;
-use super::types::{TYPE_NAME, User};
+use super::types::{Locale, Role, TYPE_NAME, User};
 use crate::error::AppResult;
 use crate::graphql::ContextExt as _;
 use crate::relay::{self, Page, PageArgs};
@@ -48,4 +48,86 @@ impl UsersQuery {
         let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
         service::find_user(ctx, row_id).await
     }
+}
+
+/// A user to create.
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// The organisation the user belongs to.
+    pub organisation_id: ID,
+    /// The login email (matched case-insensitively, unique).
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Language of the user's emails; French when omitted.
+    pub locale: Option<Locale>,
+    /// An initial password (10 to 128 characters). When omitted, the user
+    /// gets an email with a link to choose one.
+    pub password: Option<String>,
+}
+
+/// The created user.
+#[derive(SimpleObject)]
+pub struct CreateUserPayload {
+    pub user: User,
+}
+
+/// The user whose active flag changed.
+#[derive(SimpleObject)]
+pub struct UserActivationPayload {
+    pub user: User,
+}
+
+#[derive(Default)]
+pub struct UsersMutation;
+
+#[Object]
+impl UsersMutation {
+    /// Creates a user. ADMIN: any role (staff roles in the provider, partner
+    /// roles in partners). PARTNER_MANAGER: partner roles in its own
+    /// organisation.
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> AppResult<CreateUserPayload> {
+        let scope = ctx.scope()?;
+        let organisation_id = relay::parse_global_id(
+            &input.organisation_id,
+            crate::organisations::types::TYPE_NAME,
+            "input.organisationId",
+        )?;
+        let user = service::create_user(
+            ctx.state()?,
+            scope,
+            service::NewUserInput {
+                organisation_id,
+                email: input.email,
+                display_name: input.display_name,
+                role: input.role.into(),
+                locale: input.locale.map(Into::into),
+                password: input.password,
+            },
+        )
+        .await?;
+        Ok(CreateUserPayload { user: User(user) })
+    }
+
+    /// Deactivates a user: it can no longer log in and its tokens stop
+    /// working. Nobody deactivates themselves.
+    async fn deactivate_user(&self, ctx: &Context<'_>, id: ID) -> AppResult<UserActivationPayload> {
+        set_active(ctx, id, false).await
+    }
+
+    /// Reactivates a deactivated user.
+    async fn reactivate_user(&self, ctx: &Context<'_>, id: ID) -> AppResult<UserActivationPayload> {
+        set_active(ctx, id, true).await
+    }
+}
+
+async fn set_active(ctx: &Context<'_>, id: ID, active: bool) -> AppResult<UserActivationPayload> {
+    let scope = ctx.scope()?;
+    let user_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
+    let user = service::set_user_active(ctx.state()?, scope, user_id, active).await?;
+    Ok(UserActivationPayload { user: User(user) })
 }

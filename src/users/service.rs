@@ -1,13 +1,24 @@
-//! Reading users, through the viewer's scope.
+//! Users: reading them through the viewer's scope, creating them,
+//! deactivating and reactivating them.
 
 use async_graphql::Context;
-use entity::users;
-use sea_orm::{ColumnTrait, QueryFilter};
+use chrono::{DateTime, Utc};
+use entity::enums::{Locale, OrganisationKind, ResetPurpose, Role};
+use entity::{organisations, users};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    SqlErr, TransactionTrait,
+};
 
 use super::types::User;
-use crate::error::AppResult;
+use crate::auth;
+use crate::domain::{DisplayName, Email, NewPassword};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::graphql::ContextExt as _;
+use crate::policy::Scope;
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
+use crate::state::AppState;
 
 /// Users the viewer may see, by display name, optionally of one organisation.
 pub async fn list_users(
@@ -46,4 +57,277 @@ pub async fn find_user(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<User>
         .one(&state.db)
         .await?
         .map(User))
+}
+
+/// A new user, parsed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub organisation_id: i64,
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub role: Role,
+    pub locale: Locale,
+    /// With no initial password, an invitation email lets the user set one.
+    pub password: Option<NewPassword>,
+}
+
+/// Raw input of `createUser`, as typed by the client.
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    pub organisation_id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub locale: Option<Locale>,
+    pub password: Option<String>,
+}
+
+impl NewUserInput {
+    /// Parses every field, reporting every invalid one at once.
+    pub fn parse(self) -> AppResult<NewUser> {
+        let mut errors = Vec::new();
+        let email = Email::parse(&self.email)
+            .map_err(|m| errors.push(field_error("input.email", m)))
+            .ok();
+        let display_name = DisplayName::parse(&self.display_name)
+            .map_err(|m| errors.push(field_error("input.displayName", &m)))
+            .ok();
+        let password = match (&self.password, &email) {
+            (Some(raw), Some(email)) => NewPassword::parse(raw, email.as_str())
+                .map_err(|m| errors.push(field_error("input.password", m)))
+                .ok(),
+            (Some(raw), None) => NewPassword::parse(raw, "")
+                .map_err(|m| errors.push(field_error("input.password", m)))
+                .ok(),
+            (None, _) => None,
+        };
+        match (email, display_name) {
+            (Some(email), Some(display_name)) if errors.is_empty() => Ok(NewUser {
+                organisation_id: self.organisation_id,
+                email,
+                display_name,
+                role: self.role,
+                locale: self.locale.unwrap_or(Locale::Fr),
+                password,
+            }),
+            _ => Err(AppError::Validation(errors)),
+        }
+    }
+}
+
+fn field_error(field: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+fn is_partner_role(role: Role) -> bool {
+    matches!(role, Role::PartnerMember | Role::PartnerManager)
+}
+
+/// Creates a user, as the viewer of `scope`: ADMIN any role (staff roles in
+/// the provider, partner roles in partners), PARTNER_MANAGER partner roles
+/// in its own organisation. Sends an invitation when no password is given.
+pub async fn create_user(
+    state: &AppState,
+    scope: &Scope,
+    input: NewUserInput,
+) -> AppResult<users::Model> {
+    let viewer = scope.viewer();
+    if !(viewer.is_admin() || viewer.is_partner_manager()) {
+        return Err(AppError::forbidden(
+            "only administrators and partner managers create users",
+        ));
+    }
+    let organisation = scope
+        .organisations()
+        .filter(organisations::Column::Id.eq(input.organisation_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    if !viewer.is_admin() && !is_partner_role(input.role) {
+        return Err(AppError::forbidden(
+            "partner managers create partner users only",
+        ));
+    }
+    let new_user = input.parse()?;
+    let fits = match organisation.kind {
+        OrganisationKind::Partner => is_partner_role(new_user.role),
+        OrganisationKind::Provider => !is_partner_role(new_user.role),
+    };
+    if !fits {
+        return Err(AppError::validation(
+            "input.role",
+            "partner roles belong to partner organisations, staff roles to the provider",
+        ));
+    }
+    let hash = match &new_user.password {
+        Some(password) => Some(state.hasher.hash(password.expose()).await?),
+        None => None,
+    };
+    let txn = state.db.begin().await?;
+    let user = insert_user(&txn, &new_user, hash, state.clock.now()).await?;
+    if new_user.password.is_none() {
+        auth::service::send_password_link(&txn, state, &user, ResetPurpose::Invite).await?;
+    }
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Inserts a user row; a taken email is a CONFLICT naming the field.
+pub async fn insert_user(
+    db: &impl ConnectionTrait,
+    new_user: &NewUser,
+    password_hash: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<users::Model> {
+    let taken = users::Entity::find()
+        .filter(users::Column::Email.eq(new_user.email.as_str()))
+        .one(db)
+        .await?
+        .is_some();
+    if taken {
+        return Err(AppError::validation(
+            "input.email",
+            "is already used by another account",
+        ));
+    }
+    let inserted = users::ActiveModel {
+        organisation_id: Set(new_user.organisation_id),
+        email: Set(new_user.email.as_str().to_owned()),
+        display_name: Set(new_user.display_name.clone().into_inner()),
+        password_hash: Set(password_hash),
+        role: Set(new_user.role),
+        locale: Set(new_user.locale),
+        is_active: Set(true),
+        token_version: Set(0),
+        last_login_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(user) => Ok(user),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(
+            AppError::validation("input.email", "is already used by another account"),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deactivates (revoking every token) or reactivates a user. ADMIN may do
+/// so for anyone, PARTNER_MANAGER for its organisation's partner users;
+/// nobody for themselves.
+pub async fn set_user_active(
+    state: &AppState,
+    scope: &Scope,
+    user_id: i64,
+    active: bool,
+) -> AppResult<users::Model> {
+    let viewer = scope.viewer();
+    let user = scope
+        .users()
+        .filter(users::Column::Id.eq(user_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    if !(viewer.is_admin() || viewer.is_partner_manager()) {
+        return Err(AppError::forbidden(
+            "only administrators and partner managers manage users",
+        ));
+    }
+    if !viewer.is_admin() && !is_partner_role(user.role) {
+        return Err(AppError::forbidden(
+            "partner managers manage partner users only",
+        ));
+    }
+    if user.id == viewer.user_id {
+        return Err(AppError::forbidden(
+            "you cannot deactivate or reactivate yourself",
+        ));
+    }
+    if user.is_active == active {
+        return Ok(user);
+    }
+    let version = user.token_version;
+    let mut row = user.into_active_model();
+    row.is_active = Set(active);
+    if !active {
+        row.token_version = Set(version + 1);
+    }
+    row.updated_at = Set(state.clock.now());
+    Ok(row.update(&state.db).await?)
+}
+
+/// A user created from the command line (typically the first ADMIN).
+#[derive(Debug, Clone)]
+pub struct CliNewUser {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub locale: Locale,
+    /// The organisation's name; a staff organisation is created if missing.
+    pub organisation: String,
+    pub password: String,
+}
+
+/// Creates a user with no viewer (the command line runs with the operator's
+/// authority): finds its organisation by name, creating the provider
+/// organisation for a staff or admin user when there is none yet.
+pub async fn create_first_user(state: &AppState, input: CliNewUser) -> AppResult<users::Model> {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let organisation =
+        match crate::policy::system::organisation_by_name(&txn, input.organisation.trim()).await? {
+            Some(organisation) => organisation,
+            None if !is_partner_role(input.role) => {
+                crate::organisations::service::insert_organisation(
+                    &txn,
+                    crate::organisations::service::NewOrganisationInput {
+                        name: input.organisation.clone(),
+                        kind: OrganisationKind::Provider,
+                        ticket_visibility: entity::enums::TicketVisibility::Organisation,
+                        billing_mode: entity::enums::BillingMode::PerOrder,
+                        billing_email: None,
+                        billing_address: None,
+                        standard_unit_price_cents: 0,
+                        learning_unit_price_cents: 0,
+                        vat_rate_basis_points: 0,
+                    },
+                    now,
+                )
+                .await?
+            }
+            None => return Err(AppError::NotFound("organisation")),
+        };
+    let fits = match organisation.kind {
+        OrganisationKind::Partner => is_partner_role(input.role),
+        OrganisationKind::Provider => !is_partner_role(input.role),
+    };
+    if !fits {
+        return Err(AppError::validation(
+            "role",
+            "does not fit the organisation's kind",
+        ));
+    }
+    let new_user = NewUserInput {
+        organisation_id: organisation.id,
+        email: input.email,
+        display_name: input.display_name,
+        role: input.role,
+        locale: Some(input.locale),
+        password: Some(input.password),
+    }
+    .parse()?;
+    let password = new_user
+        .password
+        .clone()
+        .ok_or(AppError::validation("password", "is required"))?;
+    let hash = state.hasher.hash(password.expose()).await?;
+    let user = insert_user(&txn, &new_user, Some(hash), now).await?;
+    txn.commit().await?;
+    Ok(user)
 }

@@ -5,10 +5,13 @@
 
 mod helpers;
 
+mod auth;
+mod auth_tokens;
 mod config;
 mod health;
 mod migrations;
 mod organisations;
 mod schema;
 mod seed;
+mod user_management;
 mod viewer;

@@ -1,0 +1,245 @@
+//! Logging in, resetting and changing passwords. Each action is one
+//! transaction; revoking tokens means bumping the user's `token_version`.
+
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use entity::enums::{EmailKind, ResetPurpose};
+use entity::{password_reset_tokens, users};
+use rand::RngCore as _;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
+};
+use sha2::{Digest as _, Sha256};
+
+use super::throttle;
+use crate::domain::{Email, NewPassword};
+use crate::error::{AppError, AppResult};
+use crate::notifications::{self, OutgoingEmail, templates};
+use crate::policy;
+use crate::state::AppState;
+
+/// How long a password-reset link works.
+pub const RESET_TOKEN_MINUTES: i64 = 60;
+/// How long an invitation (set your first password) works.
+pub const INVITE_TOKEN_MINUTES: i64 = 72 * 60;
+
+/// A logged-in user and its fresh token.
+pub struct LoginOutcome {
+    pub user: users::Model,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Checks the throttle, then the password; the same error, after the same
+/// argon2 work, for an unknown email, a wrong password or an inactive user.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client_addr: &str,
+) -> AppResult<LoginOutcome> {
+    let now = state.clock.now();
+    // An unparseable email cannot match an account: answer as for any
+    // unknown email rather than revealing the rule.
+    let email_key = email.trim().to_lowercase();
+    throttle::check(&state.db, &email_key, client_addr, now).await?;
+    let user = match Email::parse(email) {
+        Ok(email) => policy::system::user_by_email(&state.db, email.as_str()).await?,
+        Err(_) => None,
+    };
+    let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+    let matches = state.hasher.verify(password, hash).await?;
+    let user = match user {
+        Some(user) if matches && user.is_active => user,
+        _ => {
+            throttle::record(&state.db, &email_key, client_addr, false, now).await?;
+            return Err(AppError::BadCredentials);
+        }
+    };
+    throttle::record(&state.db, &email_key, client_addr, true, now).await?;
+    let mut active = user.into_active_model();
+    active.last_login_at = Set(Some(now));
+    let user = active.update(&state.db).await?;
+    let (token, expires_at) = state.tokens.issue(&user, now).map_err(AppError::internal)?;
+    Ok(LoginOutcome {
+        user,
+        token,
+        expires_at,
+    })
+}
+
+/// Queues a reset email when the account exists and is active; does
+/// nothing otherwise. The caller answers the same in both cases.
+pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<()> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(());
+    };
+    let Some(user) = policy::system::user_by_email(&state.db, email.as_str()).await? else {
+        return Ok(());
+    };
+    if !user.is_active {
+        return Ok(());
+    }
+    let txn = state.db.begin().await?;
+    send_password_link(&txn, state, &user, ResetPurpose::Reset).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Creates a single-use token for `user` (stored as a hash only) and queues
+/// the email carrying it, on `db` (the caller's transaction).
+pub async fn send_password_link(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    user: &users::Model,
+    purpose: ResetPurpose,
+) -> AppResult<()> {
+    let now = state.clock.now();
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let minutes = match purpose {
+        ResetPurpose::Reset => RESET_TOKEN_MINUTES,
+        ResetPurpose::Invite => INVITE_TOKEN_MINUTES,
+    };
+    password_reset_tokens::ActiveModel {
+        organisation_id: Set(user.organisation_id),
+        user_id: Set(user.id),
+        token_hash: Set(hash_token(&token)),
+        purpose: Set(purpose),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::minutes(minutes)),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let link = format!(
+        "{}/reset-password?token={token}",
+        state.config.public_url.trim_end_matches('/')
+    );
+    let invite = purpose == ResetPurpose::Invite;
+    let (subject, body) =
+        templates::password_email(user.locale, invite, &user.display_name, &link, minutes);
+    notifications::enqueue(
+        db,
+        OutgoingEmail {
+            organisation_id: user.organisation_id,
+            user_id: Some(user.id),
+            kind: if invite {
+                EmailKind::Invite
+            } else {
+                EmailKind::PasswordReset
+            },
+            to: user.email.clone(),
+            locale: user.locale,
+            subject,
+            body,
+        },
+        now,
+    )
+    .await
+}
+
+/// Sets a new password with a reset token; marks the token used and revokes
+/// every earlier access token of the user.
+pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -> AppResult<()> {
+    let now = state.clock.now();
+    let invalid = || {
+        AppError::validation(
+            "token",
+            "this link is invalid or has expired; ask for a new one",
+        )
+    };
+    let txn = state.db.begin().await?;
+    let Some(row) = password_reset_tokens::Entity::find()
+        .filter(password_reset_tokens::Column::TokenHash.eq(hash_token(token.trim())))
+        .one(&txn)
+        .await?
+    else {
+        return Err(invalid());
+    };
+    if row.used_at.is_some() || row.expires_at <= now {
+        return Err(invalid());
+    }
+    let Some(user) = users::Entity::find_by_id(row.user_id).one(&txn).await? else {
+        return Err(invalid());
+    };
+    if !user.is_active {
+        return Err(invalid());
+    }
+    let password = NewPassword::parse(new_password, &user.email)
+        .map_err(|m| AppError::validation("newPassword", m))?;
+    let hash = state.hasher.hash(password.expose()).await?;
+    // Claim the token atomically: of two concurrent uses, one wins.
+    let claimed = password_reset_tokens::Entity::update_many()
+        .col_expr(password_reset_tokens::Column::UsedAt, Expr::value(now))
+        .filter(password_reset_tokens::Column::Id.eq(row.id))
+        .filter(password_reset_tokens::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(invalid());
+    }
+    set_password(&txn, user, hash, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Changes the viewer's password after checking the current one; revokes
+/// every earlier token and returns a fresh one for this session.
+pub async fn change_password(
+    state: &AppState,
+    user: &users::Model,
+    current: &str,
+    new_password: &str,
+    client_addr: &str,
+) -> AppResult<LoginOutcome> {
+    let now = state.clock.now();
+    throttle::check(&state.db, &user.email, client_addr, now).await?;
+    let password = NewPassword::parse(new_password, &user.email)
+        .map_err(|m| AppError::validation("newPassword", m))?;
+    if !state
+        .hasher
+        .verify(current, user.password_hash.as_deref())
+        .await?
+    {
+        throttle::record(&state.db, &user.email, client_addr, false, now).await?;
+        return Err(AppError::validation(
+            "currentPassword",
+            "is not your current password",
+        ));
+    }
+    let hash = state.hasher.hash(password.expose()).await?;
+    let txn = state.db.begin().await?;
+    let user = set_password(&txn, user.clone(), hash, now).await?;
+    txn.commit().await?;
+    let (token, expires_at) = state.tokens.issue(&user, now).map_err(AppError::internal)?;
+    Ok(LoginOutcome {
+        user,
+        token,
+        expires_at,
+    })
+}
+
+async fn set_password(
+    db: &impl ConnectionTrait,
+    user: users::Model,
+    hash: String,
+    now: DateTime<Utc>,
+) -> AppResult<users::Model> {
+    let version = user.token_version;
+    let mut active = user.into_active_model();
+    active.password_hash = Set(Some(hash));
+    active.token_version = Set(version + 1);
+    active.updated_at = Set(now);
+    Ok(active.update(db).await?)
+}
+
+/// Tokens are stored as their SHA-256 only: a leaked table opens nothing.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}

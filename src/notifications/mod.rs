@@ -1,0 +1,55 @@
+//! Emails: written to the `email_outbox` table in the same transaction as
+//! the change they report, so that an email is queued exactly when its
+//! change commits. Delivery (SMTP with retries) reads the outbox.
+
+pub mod templates;
+
+use chrono::{DateTime, Utc};
+use entity::email_outbox;
+use entity::enums::{EmailKind, EmailStatus, Locale};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ConnectionTrait};
+
+use crate::error::AppResult;
+
+/// An email to queue.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub organisation_id: i64,
+    pub user_id: Option<i64>,
+    pub kind: EmailKind,
+    pub to: String,
+    pub locale: Locale,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Queues `email` on `db`, which should be the transaction of the change.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    email: OutgoingEmail,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    email_outbox::ActiveModel {
+        organisation_id: Set(email.organisation_id),
+        user_id: Set(email.user_id),
+        kind: Set(email.kind),
+        to_address: Set(email.to),
+        locale: Set(email.locale),
+        subject: Set(email.subject),
+        body_text: Set(email.body),
+        attachment_name: Set(None),
+        attachment_content_type: Set(None),
+        attachment_body: Set(None),
+        status: Set(EmailStatus::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
