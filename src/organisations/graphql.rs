@@ -121,4 +121,58 @@ impl OrganisationsMutation {
             organisation: Organisation(organisation),
         })
     }
+
+    /// Changes an organisation's settings. ADMIN: every setting. STAFF: the
+    /// billing mode only. A new `ticketVisibility` applies from the next
+    /// request on.
+    async fn update_organisation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateOrganisationInput,
+    ) -> AppResult<UpdateOrganisationPayload> {
+        let scope = ctx.scope()?;
+        let organisation_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
+        let organisation = service::update_organisation(
+            ctx.state()?,
+            scope,
+            organisation_id,
+            service::OrganisationChanges {
+                name: input.name,
+                ticket_visibility: input.ticket_visibility.map(Into::into),
+                billing_mode: input.billing_mode.map(Into::into),
+                billing_email: input.billing_email,
+                billing_address: input.billing_address,
+                standard_unit_price_cents: input.standard_unit_price_cents,
+                learning_unit_price_cents: input.learning_unit_price_cents,
+                vat_rate_basis_points: input.vat_rate_basis_points,
+            },
+        )
+        .await?;
+        Ok(UpdateOrganisationPayload {
+            organisation: Organisation(organisation),
+        })
+    }
+}
+
+/// Changes to an organisation's settings; omitted fields stay as they are.
+#[derive(InputObject, Default)]
+pub struct UpdateOrganisationInput {
+    pub name: Option<String>,
+    pub ticket_visibility: Option<TicketVisibility>,
+    /// STAFF may change this one; every other field is ADMIN's.
+    pub billing_mode: Option<BillingMode>,
+    /// An empty string removes it.
+    pub billing_email: Option<String>,
+    /// An empty string removes it.
+    pub billing_address: Option<String>,
+    pub standard_unit_price_cents: Option<i64>,
+    pub learning_unit_price_cents: Option<i64>,
+    pub vat_rate_basis_points: Option<i32>,
+}
+
+/// The updated organisation.
+#[derive(SimpleObject)]
+pub struct UpdateOrganisationPayload {
+    pub organisation: Organisation,
 }

@@ -152,3 +152,147 @@ pub async fn insert_organisation(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Changes to an organisation's settings; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationChanges {
+    pub name: Option<String>,
+    pub ticket_visibility: Option<TicketVisibility>,
+    pub billing_mode: Option<BillingMode>,
+    pub billing_email: Option<String>,
+    pub billing_address: Option<String>,
+    pub standard_unit_price_cents: Option<i64>,
+    pub learning_unit_price_cents: Option<i64>,
+    pub vat_rate_basis_points: Option<i32>,
+}
+
+impl OrganisationChanges {
+    /// Whether anything other than the billing mode changes.
+    fn touches_more_than_billing_mode(&self) -> bool {
+        self.name.is_some()
+            || self.ticket_visibility.is_some()
+            || self.billing_email.is_some()
+            || self.billing_address.is_some()
+            || self.standard_unit_price_cents.is_some()
+            || self.learning_unit_price_cents.is_some()
+            || self.vat_rate_basis_points.is_some()
+    }
+}
+
+/// Updates an organisation's settings: ADMIN any of them, STAFF the billing
+/// mode only. A change of `ticket_visibility` applies from the next request
+/// on, because each request reads it afresh (see `policy::system`).
+pub async fn update_organisation(
+    state: &AppState,
+    scope: &Scope,
+    organisation_id: i64,
+    changes: OrganisationChanges,
+) -> AppResult<organisations::Model> {
+    let viewer = scope.viewer();
+    let organisation = scope
+        .organisations()
+        .filter(organisations::Column::Id.eq(organisation_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    if !viewer.is_staff() {
+        return Err(AppError::forbidden(
+            "only the provider changes organisation settings",
+        ));
+    }
+    if !viewer.is_admin() && changes.touches_more_than_billing_mode() {
+        return Err(AppError::forbidden(
+            "staff may change the billing mode only; other settings are the administrators'",
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut row: organisations::ActiveModel = organisation.into();
+    if let Some(name) = &changes.name {
+        match single_line(name, 200) {
+            Ok(name) => {
+                let taken = organisations::Entity::find()
+                    .filter(organisations::Column::Name.eq(name.as_str()))
+                    .filter(organisations::Column::Id.ne(organisation_id))
+                    .one(&state.db)
+                    .await?
+                    .is_some();
+                if taken {
+                    errors.push(field(
+                        "input.name",
+                        "is already used by another organisation",
+                    ));
+                }
+                row.name = Set(name);
+            }
+            Err(message) => errors.push(field("input.name", &message)),
+        }
+    }
+    if let Some(raw) = &changes.billing_email {
+        if raw.trim().is_empty() {
+            row.billing_email = Set(None);
+        } else {
+            match Email::parse(raw) {
+                Ok(email) => row.billing_email = Set(Some(email.as_str().to_owned())),
+                Err(message) => errors.push(field("input.billingEmail", message)),
+            }
+        }
+    }
+    if let Some(address) = &changes.billing_address {
+        let address = address.trim();
+        if address.chars().count() > 500 {
+            errors.push(field(
+                "input.billingAddress",
+                "must be at most 500 characters",
+            ));
+        }
+        row.billing_address = Set((!address.is_empty()).then(|| address.to_owned()));
+    }
+    for (name, value, column) in [
+        (
+            "input.standardUnitPriceCents",
+            changes.standard_unit_price_cents,
+            &mut row.price_standard_cents,
+        ),
+        (
+            "input.learningUnitPriceCents",
+            changes.learning_unit_price_cents,
+            &mut row.price_learning_cents,
+        ),
+    ] {
+        if let Some(cents) = value {
+            if (0..=100_000_000).contains(&cents) {
+                *column = Set(cents);
+            } else {
+                errors.push(field(name, "must be between 0 and 100000000 cents"));
+            }
+        }
+    }
+    if let Some(bp) = changes.vat_rate_basis_points {
+        if (0..=10_000).contains(&bp) {
+            row.vat_rate_bp = Set(bp);
+        } else {
+            errors.push(field(
+                "input.vatRateBasisPoints",
+                "must be between 0 and 10000",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if let Some(visibility) = changes.ticket_visibility {
+        row.ticket_visibility = Set(visibility);
+    }
+    if let Some(mode) = changes.billing_mode {
+        row.billing_mode = Set(mode);
+    }
+    row.updated_at = Set(state.clock.now());
+    Ok(row.update(&state.db).await?)
+}
+
+fn field(name: &str, message: &str) -> FieldError {
+    FieldError {
+        field: name.to_owned(),
+        message: message.to_owned(),
+    }
+}

@@ -198,3 +198,202 @@ async fn members_read_colleagues_names_but_not_their_emails() {
         .expect("self listed");
     assert_eq!(me["node"]["email"], member.email.as_str());
 }
+
+const UPDATE: &str = "mutation($id: ID!, $input: UpdateOrganisationInput!) {
+  updateOrganisation(id: $id, input: $input) { organisation { ticketVisibility billingMode } }
+}";
+
+struct Settings {
+    app: crate::helpers::TestApp,
+    alpha: entity::organisations::Model,
+    beta: entity::organisations::Model,
+    admin: String,
+    staff: String,
+    manager: String,
+    member: crate::helpers::TestUser,
+}
+
+async fn settings_world() -> Settings {
+    let app = spawn_app().await;
+    let provider = app
+        .create_organisation(
+            "Provider",
+            OrganisationKind::Provider,
+            TicketVisibility::Organisation,
+        )
+        .await;
+    let alpha = app
+        .create_organisation(
+            "Alpha",
+            OrganisationKind::Partner,
+            TicketVisibility::CreatorOnly,
+        )
+        .await;
+    let beta = app
+        .create_organisation(
+            "Beta",
+            OrganisationKind::Partner,
+            TicketVisibility::CreatorOnly,
+        )
+        .await;
+    let admin = app.create_user(&provider, Role::Admin, "Ada Admin").await;
+    let staff = app.create_user(&provider, Role::Staff, "Sam Staff").await;
+    let manager = app
+        .create_user(&alpha, Role::PartnerManager, "Mia Manager")
+        .await;
+    let member = app
+        .create_user(&alpha, Role::PartnerMember, "Max Member")
+        .await;
+    Settings {
+        admin: app.login(&admin.email, PASSWORD).await,
+        staff: app.login(&staff.email, PASSWORD).await,
+        manager: app.login(&manager.email, PASSWORD).await,
+        app,
+        alpha,
+        beta,
+        member,
+    }
+}
+
+fn org_id(org: &entity::organisations::Model) -> String {
+    partnerdesk::relay::to_global_id("Organisation", org.id).to_string()
+}
+
+#[tokio::test]
+async fn an_admin_changes_ticket_visibility_and_it_applies_on_the_next_request() {
+    let w = settings_world().await;
+    let member_token = w.app.login(&w.member.email, PASSWORD).await;
+    let body = w
+        .app
+        .graphql(
+            UPDATE,
+            json!({ "id": org_id(&w.alpha), "input": { "ticketVisibility": "ORGANISATION" } }),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateOrganisation"]["organisation"]["ticketVisibility"], "ORGANISATION",
+        "{body}"
+    );
+    // The same token, next request: the viewer is rebuilt with the new setting.
+    let (_, viewer) =
+        partnerdesk::policy::system::user_for_token(&w.app.state.db, w.member.user.id)
+            .await
+            .expect("query")
+            .expect("user");
+    assert_eq!(viewer.ticket_visibility, TicketVisibility::Organisation);
+    let body = w
+        .app
+        .graphql(
+            "{ viewer { organisation { ticketVisibility } } }",
+            json!({}),
+            Some(&member_token),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["viewer"]["organisation"]["ticketVisibility"], "ORGANISATION",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn staff_change_the_billing_mode_only() {
+    let w = settings_world().await;
+    let body = w
+        .app
+        .graphql(
+            UPDATE,
+            json!({ "id": org_id(&w.alpha), "input": { "billingMode": "QUARTERLY" } }),
+            Some(&w.staff),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateOrganisation"]["organisation"]["billingMode"], "QUARTERLY",
+        "{body}"
+    );
+    let body = w
+        .app
+        .graphql(
+            UPDATE,
+            json!({ "id": org_id(&w.alpha), "input": { "ticketVisibility": "ORGANISATION" } }),
+            Some(&w.staff),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn partners_cannot_change_settings() {
+    let w = settings_world().await;
+    let body = w
+        .app
+        .graphql(
+            UPDATE,
+            json!({ "id": org_id(&w.alpha), "input": { "ticketVisibility": "ORGANISATION" } }),
+            Some(&w.manager),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "own organisation: {body}"
+    );
+    let body = w
+        .app
+        .graphql(
+            UPDATE,
+            json!({ "id": org_id(&w.beta), "input": { "ticketVisibility": "ORGANISATION" } }),
+            Some(&w.manager),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "another organisation: {body}"
+    );
+}
+
+#[tokio::test]
+async fn bad_settings_name_the_fields_and_change_nothing() {
+    let w = settings_world().await;
+    let body = w
+        .app
+        .graphql(
+            UPDATE,
+            json!({ "id": org_id(&w.alpha), "input": {
+                "ticketVisibility": "ORGANISATION",
+                "name": "Beta",
+                "billingEmail": "nope",
+                "vatRateBasisPoints": -1,
+                "standardUnitPriceCents": -5
+            } }),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{body}"
+    );
+    let fields: Vec<&str> = body["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    for field in [
+        "input.name",
+        "input.billingEmail",
+        "input.vatRateBasisPoints",
+        "input.standardUnitPriceCents",
+    ] {
+        assert!(fields.contains(&field), "{field} named in {body}");
+    }
+    use sea_orm::EntityTrait as _;
+    let alpha = entity::organisations::Entity::find_by_id(w.alpha.id)
+        .one(&w.app.state.db)
+        .await
+        .expect("query")
+        .expect("alpha");
+    assert_eq!(alpha, w.alpha, "nothing written");
+}
