@@ -24,7 +24,7 @@ impl From<service::LoginOutcome> for LoginPayload {
         Self {
             token: outcome.token,
             expires_at: outcome.expires_at,
-            user: User(outcome.user),
+            user: User::authenticated(outcome.user, outcome.scope),
         }
     }
 }

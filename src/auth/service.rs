@@ -18,7 +18,7 @@ use super::throttle;
 use crate::domain::{Email, NewPassword};
 use crate::error::{AppError, AppResult};
 use crate::notifications::{self, OutgoingEmail, templates};
-use crate::policy;
+use crate::policy::{self, Scope};
 use crate::state::AppState;
 
 /// How long a password-reset link works.
@@ -29,6 +29,8 @@ pub const INVITE_TOKEN_MINUTES: i64 = 72 * 60;
 /// A logged-in user and its fresh token.
 pub struct LoginOutcome {
     pub user: users::Model,
+    /// What the user sees, for reading the payload of the login.
+    pub scope: Scope,
     pub token: String,
     pub expires_at: DateTime<Utc>,
 }
@@ -63,12 +65,7 @@ pub async fn login(
     let mut active = user.into_active_model();
     active.last_login_at = Set(Some(now));
     let user = active.update(&state.db).await?;
-    let (token, expires_at) = state.tokens.issue(&user, now).map_err(AppError::internal)?;
-    Ok(LoginOutcome {
-        user,
-        token,
-        expires_at,
-    })
+    outcome(state, user, now).await
 }
 
 /// Queues a reset email when the account exists and is active; does
@@ -217,9 +214,21 @@ pub async fn change_password(
     let txn = state.db.begin().await?;
     let user = set_password(&txn, user.clone(), hash, now).await?;
     txn.commit().await?;
+    outcome(state, user, now).await
+}
+
+async fn outcome(
+    state: &AppState,
+    user: users::Model,
+    now: DateTime<Utc>,
+) -> AppResult<LoginOutcome> {
     let (token, expires_at) = state.tokens.issue(&user, now).map_err(AppError::internal)?;
+    let (user, viewer) = policy::system::user_for_token(&state.db, user.id)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
     Ok(LoginOutcome {
         user,
+        scope: Scope::new(viewer),
         token,
         expires_at,
     })

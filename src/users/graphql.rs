@@ -15,7 +15,7 @@ pub struct UsersQuery;
 impl UsersQuery {
     /// The logged-in user; null for an anonymous request.
     async fn viewer(&self, ctx: &Context<'_>) -> AppResult<Option<User>> {
-        Ok(ctx.request()?.user.clone().map(User))
+        Ok(ctx.request()?.user.clone().map(User::new))
     }
 
     /// Users the viewer may see (partners: their organisation; staff: all),
@@ -110,7 +110,9 @@ impl UsersMutation {
             },
         )
         .await?;
-        Ok(CreateUserPayload { user: User(user) })
+        Ok(CreateUserPayload {
+            user: User::new(user),
+        })
     }
 
     /// Deactivates a user: it can no longer log in and its tokens stop
@@ -129,5 +131,7 @@ async fn set_active(ctx: &Context<'_>, id: ID, active: bool) -> AppResult<UserAc
     let scope = ctx.scope()?;
     let user_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
     let user = service::set_user_active(ctx.state()?, scope, user_id, active).await?;
-    Ok(UserActivationPayload { user: User(user) })
+    Ok(UserActivationPayload {
+        user: User::new(user),
+    })
 }

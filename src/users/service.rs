@@ -42,7 +42,7 @@ pub async fn list_users(
             value_of: |row| SortValue::Text(row.display_name.clone()),
         },
         args,
-        User,
+        User::new,
     )
     .await
 }
@@ -56,7 +56,7 @@ pub async fn find_user(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<User>
         .filter(users::Column::Id.eq(row_id))
         .one(&state.db)
         .await?
-        .map(User))
+        .map(User::new))
 }
 
 /// A new user, parsed.

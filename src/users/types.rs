@@ -8,7 +8,9 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt as _;
 use crate::organisations::loaders::OrganisationLoader;
 use crate::organisations::types::Organisation;
+use crate::policy::Scope;
 use crate::relay;
+use sea_orm::{ColumnTrait as _, QueryFilter as _};
 
 /// What a user may do (SPEC §2).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -38,7 +40,42 @@ pub enum Locale {
 
 /// A login.
 #[derive(Debug, Clone)]
-pub struct User(pub users::Model);
+pub struct User {
+    model: users::Model,
+    /// The scope to read this user's relations with when the request has
+    /// none of its own: the payload of `login`, an anonymous request whose
+    /// answer is read as the user who just logged in.
+    own_scope: Option<Scope>,
+}
+
+impl User {
+    /// A user read through the request's scope.
+    pub fn new(model: users::Model) -> Self {
+        Self {
+            model,
+            own_scope: None,
+        }
+    }
+
+    /// The user who just authenticated, read with its own scope.
+    pub fn authenticated(model: users::Model, scope: Scope) -> Self {
+        Self {
+            model,
+            own_scope: Some(scope),
+        }
+    }
+
+    pub fn model(&self) -> &users::Model {
+        &self.model
+    }
+
+    fn scope<'a>(&'a self, ctx: &'a Context<'_>) -> AppResult<&'a Scope> {
+        match &self.own_scope {
+            Some(scope) => Ok(scope),
+            None => ctx.scope(),
+        }
+    }
+}
 
 pub const TYPE_NAME: &str = "User";
 
@@ -46,47 +83,56 @@ pub const TYPE_NAME: &str = "User";
 impl User {
     /// Global object id.
     pub async fn id(&self) -> ID {
-        relay::to_global_id(TYPE_NAME, self.0.id)
+        relay::to_global_id(TYPE_NAME, self.model.id)
     }
 
     async fn display_name(&self) -> &str {
-        &self.0.display_name
+        &self.model.display_name
     }
 
     /// The login email. Null when the viewer may not read it (a
     /// PARTNER_MEMBER reading a colleague).
     async fn email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
-        Ok(ctx
-            .scope()?
-            .may_read_email(&self.0)
-            .then_some(self.0.email.as_str()))
+        Ok(self
+            .scope(ctx)?
+            .may_read_email(&self.model)
+            .then_some(self.model.email.as_str()))
     }
 
     async fn role(&self) -> Role {
-        self.0.role.into()
+        self.model.role.into()
     }
 
     async fn locale(&self) -> Locale {
-        self.0.locale.into()
+        self.model.locale.into()
     }
 
     /// False once deactivated: the user can no longer log in.
     async fn is_active(&self) -> bool {
-        self.0.is_active
+        self.model.is_active
     }
 
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_login_at
+        self.model.last_login_at
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.model.created_at
     }
 
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Organisation> {
+        if let Some(scope) = &self.own_scope {
+            return scope
+                .organisations()
+                .filter(entity::organisations::Column::Id.eq(self.model.organisation_id))
+                .one(&ctx.state()?.db)
+                .await?
+                .map(Organisation)
+                .ok_or(AppError::NotFound("organisation"));
+        }
         let loader = ctx.loader::<async_graphql::dataloader::DataLoader<OrganisationLoader>>()?;
         loader
-            .load_one(self.0.organisation_id)
+            .load_one(self.model.organisation_id)
             .await?
             .map(Organisation)
             .ok_or(AppError::NotFound("organisation"))

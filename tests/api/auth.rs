@@ -397,3 +397,21 @@ async fn anonymous_requests_may_only_authenticate() {
         "introspection stays open"
     );
 }
+
+#[tokio::test]
+async fn the_login_payload_reads_as_the_user_who_logged_in() {
+    let app = spawn_app().await;
+    let anna = partner_member(&app).await;
+    let body = app
+        .graphql(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { email organisation { name } } } }",
+            json!({ "e": anna.email, "p": PASSWORD }),
+            None,
+        )
+        .await;
+    assert_eq!(
+        body["data"]["login"]["user"],
+        json!({ "email": anna.email, "organisation": { "name": "Sozialdienst" } }),
+        "{body}"
+    );
+}

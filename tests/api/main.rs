@@ -7,6 +7,7 @@ mod helpers;
 
 mod auth;
 mod auth_tokens;
+mod cli;
 mod config;
 mod health;
 mod migrations;
