@@ -216,3 +216,72 @@ impl TestApp {
 pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
+
+/// A small world of tenants: the provider (an ADMIN and a STAFF), partner
+/// Alpha (CREATOR_ONLY: a manager and a member) and partner Beta
+/// (ORGANISATION: a member).
+pub struct World {
+    pub app: TestApp,
+    pub provider: organisations::Model,
+    pub alpha: organisations::Model,
+    pub beta: organisations::Model,
+    pub admin: TestUser,
+    pub staff: TestUser,
+    pub manager: TestUser,
+    pub member: TestUser,
+    pub beta_member: TestUser,
+}
+
+pub async fn world() -> World {
+    let app = spawn_app().await;
+    let provider = app
+        .create_organisation(
+            "Provider",
+            OrganisationKind::Provider,
+            TicketVisibility::Organisation,
+        )
+        .await;
+    let alpha = app
+        .create_organisation(
+            "Alpha",
+            OrganisationKind::Partner,
+            TicketVisibility::CreatorOnly,
+        )
+        .await;
+    let beta = app
+        .create_organisation(
+            "Beta",
+            OrganisationKind::Partner,
+            TicketVisibility::Organisation,
+        )
+        .await;
+    let admin = app.create_user(&provider, Role::Admin, "Ada Admin").await;
+    let staff = app.create_user(&provider, Role::Staff, "Sam Staff").await;
+    let manager = app
+        .create_user(&alpha, Role::PartnerManager, "Mia Manager")
+        .await;
+    let member = app
+        .create_user(&alpha, Role::PartnerMember, "Max Member")
+        .await;
+    let beta_member = app
+        .create_user(&beta, Role::PartnerMember, "Bea Beta")
+        .await;
+    World {
+        app,
+        provider,
+        alpha,
+        beta,
+        admin,
+        staff,
+        manager,
+        member,
+        beta_member,
+    }
+}
+
+impl World {
+    /// Logs `user` in.
+    pub async fn token(&self, user: &TestUser) -> String {
+        self.app.login(&user.email, PASSWORD).await
+    }
+}

@@ -3,7 +3,7 @@
 use entity::enums::{OrganisationKind, Role, TicketVisibility};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::helpers::{PASSWORD, spawn_app, world};
 
 const LIST: &str = "query($first: Int, $after: String) {
   organisations(first: $first, after: $after) {
@@ -203,72 +203,20 @@ const UPDATE: &str = "mutation($id: ID!, $input: UpdateOrganisationInput!) {
   updateOrganisation(id: $id, input: $input) { organisation { ticketVisibility billingMode } }
 }";
 
-struct Settings {
-    app: crate::helpers::TestApp,
-    alpha: entity::organisations::Model,
-    beta: entity::organisations::Model,
-    admin: String,
-    staff: String,
-    manager: String,
-    member: crate::helpers::TestUser,
-}
-
-async fn settings_world() -> Settings {
-    let app = spawn_app().await;
-    let provider = app
-        .create_organisation(
-            "Provider",
-            OrganisationKind::Provider,
-            TicketVisibility::Organisation,
-        )
-        .await;
-    let alpha = app
-        .create_organisation(
-            "Alpha",
-            OrganisationKind::Partner,
-            TicketVisibility::CreatorOnly,
-        )
-        .await;
-    let beta = app
-        .create_organisation(
-            "Beta",
-            OrganisationKind::Partner,
-            TicketVisibility::CreatorOnly,
-        )
-        .await;
-    let admin = app.create_user(&provider, Role::Admin, "Ada Admin").await;
-    let staff = app.create_user(&provider, Role::Staff, "Sam Staff").await;
-    let manager = app
-        .create_user(&alpha, Role::PartnerManager, "Mia Manager")
-        .await;
-    let member = app
-        .create_user(&alpha, Role::PartnerMember, "Max Member")
-        .await;
-    Settings {
-        admin: app.login(&admin.email, PASSWORD).await,
-        staff: app.login(&staff.email, PASSWORD).await,
-        manager: app.login(&manager.email, PASSWORD).await,
-        app,
-        alpha,
-        beta,
-        member,
-    }
-}
-
 fn org_id(org: &entity::organisations::Model) -> String {
     partnerdesk::relay::to_global_id("Organisation", org.id).to_string()
 }
 
 #[tokio::test]
 async fn an_admin_changes_ticket_visibility_and_it_applies_on_the_next_request() {
-    let w = settings_world().await;
+    let w = world().await;
     let member_token = w.app.login(&w.member.email, PASSWORD).await;
     let body = w
         .app
         .graphql(
             UPDATE,
             json!({ "id": org_id(&w.alpha), "input": { "ticketVisibility": "ORGANISATION" } }),
-            Some(&w.admin),
+            Some(&w.token(&w.admin).await),
         )
         .await;
     assert_eq!(
@@ -298,13 +246,13 @@ async fn an_admin_changes_ticket_visibility_and_it_applies_on_the_next_request()
 
 #[tokio::test]
 async fn staff_change_the_billing_mode_only() {
-    let w = settings_world().await;
+    let w = world().await;
     let body = w
         .app
         .graphql(
             UPDATE,
             json!({ "id": org_id(&w.alpha), "input": { "billingMode": "QUARTERLY" } }),
-            Some(&w.staff),
+            Some(&w.token(&w.staff).await),
         )
         .await;
     assert_eq!(
@@ -316,7 +264,7 @@ async fn staff_change_the_billing_mode_only() {
         .graphql(
             UPDATE,
             json!({ "id": org_id(&w.alpha), "input": { "ticketVisibility": "ORGANISATION" } }),
-            Some(&w.staff),
+            Some(&w.token(&w.staff).await),
         )
         .await;
     assert_eq!(
@@ -327,13 +275,13 @@ async fn staff_change_the_billing_mode_only() {
 
 #[tokio::test]
 async fn partners_cannot_change_settings() {
-    let w = settings_world().await;
+    let w = world().await;
     let body = w
         .app
         .graphql(
             UPDATE,
             json!({ "id": org_id(&w.alpha), "input": { "ticketVisibility": "ORGANISATION" } }),
-            Some(&w.manager),
+            Some(&w.token(&w.manager).await),
         )
         .await;
     assert_eq!(
@@ -345,7 +293,7 @@ async fn partners_cannot_change_settings() {
         .graphql(
             UPDATE,
             json!({ "id": org_id(&w.beta), "input": { "ticketVisibility": "ORGANISATION" } }),
-            Some(&w.manager),
+            Some(&w.token(&w.manager).await),
         )
         .await;
     assert_eq!(
@@ -356,7 +304,7 @@ async fn partners_cannot_change_settings() {
 
 #[tokio::test]
 async fn bad_settings_name_the_fields_and_change_nothing() {
-    let w = settings_world().await;
+    let w = world().await;
     let body = w
         .app
         .graphql(
@@ -368,7 +316,7 @@ async fn bad_settings_name_the_fields_and_change_nothing() {
                 "vatRateBasisPoints": -1,
                 "standardUnitPriceCents": -5
             } }),
-            Some(&w.admin),
+            Some(&w.token(&w.admin).await),
         )
         .await;
     assert_eq!(

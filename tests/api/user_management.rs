@@ -1,95 +1,30 @@
 //! Creating, deactivating and reactivating users; creating organisations.
 
-use entity::enums::{EmailKind, OrganisationKind, Role, TicketVisibility};
+use entity::enums::EmailKind;
 use entity::{email_outbox, organisations, users};
 use partnerdesk::relay::to_global_id;
 use sea_orm::{EntityTrait as _, PaginatorTrait as _};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, TestUser, error_code, spawn_app};
+use crate::helpers::{PASSWORD, TestUser, World, error_code, world};
 
 const CREATE_USER: &str =
     "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id email role } } }";
 const DEACTIVATE: &str = "mutation($id: ID!) { deactivateUser(id: $id) { user { isActive } } }";
 const REACTIVATE: &str = "mutation($id: ID!) { reactivateUser(id: $id) { user { isActive } } }";
 
-struct World {
-    app: TestApp,
-    provider: organisations::Model,
-    alpha: organisations::Model,
-    beta: organisations::Model,
-    admin: TestUser,
-    staff: TestUser,
-    manager: TestUser,
-    member: TestUser,
-    beta_member: TestUser,
+async fn create_user(w: &World, as_user: &TestUser, input: Value) -> Value {
+    let token = w.token(as_user).await;
+    w.app
+        .graphql(CREATE_USER, json!({ "input": input }), Some(&token))
+        .await
 }
 
-async fn world() -> World {
-    let app = spawn_app().await;
-    let provider = app
-        .create_organisation(
-            "Provider",
-            OrganisationKind::Provider,
-            TicketVisibility::Organisation,
-        )
-        .await;
-    let alpha = app
-        .create_organisation(
-            "Alpha",
-            OrganisationKind::Partner,
-            TicketVisibility::CreatorOnly,
-        )
-        .await;
-    let beta = app
-        .create_organisation(
-            "Beta",
-            OrganisationKind::Partner,
-            TicketVisibility::Organisation,
-        )
-        .await;
-    let admin = app.create_user(&provider, Role::Admin, "Ada Admin").await;
-    let staff = app.create_user(&provider, Role::Staff, "Sam Staff").await;
-    let manager = app
-        .create_user(&alpha, Role::PartnerManager, "Mia Manager")
-        .await;
-    let member = app
-        .create_user(&alpha, Role::PartnerMember, "Max Member")
-        .await;
-    let beta_member = app
-        .create_user(&beta, Role::PartnerMember, "Bea Beta")
-        .await;
-    World {
-        app,
-        provider,
-        alpha,
-        beta,
-        admin,
-        staff,
-        manager,
-        member,
-        beta_member,
-    }
-}
-
-impl World {
-    async fn token(&self, user: &TestUser) -> String {
-        self.app.login(&user.email, PASSWORD).await
-    }
-
-    async fn create_user(&self, as_user: &TestUser, input: Value) -> Value {
-        let token = self.token(as_user).await;
-        self.app
-            .graphql(CREATE_USER, json!({ "input": input }), Some(&token))
-            .await
-    }
-
-    async fn user_count(&self) -> u64 {
-        users::Entity::find()
-            .count(&self.app.state.db)
-            .await
-            .expect("count")
-    }
+async fn user_count(w: &World) -> u64 {
+    users::Entity::find()
+        .count(&w.app.state.db)
+        .await
+        .expect("count")
 }
 
 fn new_user(org: &organisations::Model, email: &str, role: &str) -> Value {
@@ -105,12 +40,12 @@ fn new_user(org: &organisations::Model, email: &str, role: &str) -> Value {
 #[tokio::test]
 async fn a_manager_creates_partner_users_in_its_organisation() {
     let w = world().await;
-    let body = w
-        .create_user(
-            &w.manager,
-            new_user(&w.alpha, "New.Person@Alpha.example", "PARTNER_MEMBER"),
-        )
-        .await;
+    let body = create_user(
+        &w,
+        &w.manager,
+        new_user(&w.alpha, "New.Person@Alpha.example", "PARTNER_MEMBER"),
+    )
+    .await;
     assert_eq!(
         body["data"]["createUser"]["user"]["email"], "new.person@alpha.example",
         "{body}"
@@ -123,26 +58,24 @@ async fn a_manager_creates_partner_users_in_its_organisation() {
 #[tokio::test]
 async fn a_manager_cannot_create_staff_or_admin_users() {
     let w = world().await;
-    let before = w.user_count().await;
+    let before = user_count(&w).await;
     for role in ["STAFF", "ADMIN"] {
-        let body = w
-            .create_user(&w.manager, new_user(&w.alpha, "x@alpha.example", role))
-            .await;
+        let body = create_user(&w, &w.manager, new_user(&w.alpha, "x@alpha.example", role)).await;
         assert_eq!(error_code(&body), Some("FORBIDDEN"), "{role}: {body}");
     }
-    assert_eq!(w.user_count().await, before, "nothing written");
+    assert_eq!(user_count(&w).await, before, "nothing written");
 }
 
 #[tokio::test]
 async fn a_manager_cannot_touch_another_organisation() {
     let w = world().await;
-    let before = w.user_count().await;
-    let body = w
-        .create_user(
-            &w.manager,
-            new_user(&w.beta, "x@beta.example", "PARTNER_MEMBER"),
-        )
-        .await;
+    let before = user_count(&w).await;
+    let body = create_user(
+        &w,
+        &w.manager,
+        new_user(&w.beta, "x@beta.example", "PARTNER_MEMBER"),
+    )
+    .await;
     assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
     let token = w.token(&w.manager).await;
     let id = to_global_id("User", w.beta_member.user.id);
@@ -151,20 +84,20 @@ async fn a_manager_cannot_touch_another_organisation() {
         .graphql(DEACTIVATE, json!({ "id": id.as_str() }), Some(&token))
         .await;
     assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
-    assert_eq!(w.user_count().await, before);
+    assert_eq!(user_count(&w).await, before);
     w.app.login(&w.beta_member.email, PASSWORD).await;
 }
 
 #[tokio::test]
 async fn a_member_cannot_manage_users() {
     let w = world().await;
-    let before = w.user_count().await;
-    let body = w
-        .create_user(
-            &w.member,
-            new_user(&w.alpha, "x@alpha.example", "PARTNER_MEMBER"),
-        )
-        .await;
+    let before = user_count(&w).await;
+    let body = create_user(
+        &w,
+        &w.member,
+        new_user(&w.alpha, "x@alpha.example", "PARTNER_MEMBER"),
+    )
+    .await;
     assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
     let token = w.token(&w.member).await;
     let colleague = to_global_id("User", w.manager.user.id);
@@ -177,42 +110,45 @@ async fn a_member_cannot_manage_users() {
         )
         .await;
     assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
-    assert_eq!(w.user_count().await, before);
+    assert_eq!(user_count(&w).await, before);
 }
 
 #[tokio::test]
 async fn staff_cannot_create_users_but_an_admin_creates_any_role() {
     let w = world().await;
-    let body = w
-        .create_user(
-            &w.staff,
-            new_user(&w.alpha, "x@alpha.example", "PARTNER_MEMBER"),
-        )
-        .await;
+    let body = create_user(
+        &w,
+        &w.staff,
+        new_user(&w.alpha, "x@alpha.example", "PARTNER_MEMBER"),
+    )
+    .await;
     assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
-    let body = w
-        .create_user(
-            &w.admin,
-            new_user(&w.provider, "new.staff@provider.example", "STAFF"),
-        )
-        .await;
+    let body = create_user(
+        &w,
+        &w.admin,
+        new_user(&w.provider, "new.staff@provider.example", "STAFF"),
+    )
+    .await;
     assert_eq!(
         body["data"]["createUser"]["user"]["role"], "STAFF",
         "{body}"
     );
-    let body = w
-        .create_user(
-            &w.admin,
-            new_user(&w.beta, "new.manager@beta.example", "PARTNER_MANAGER"),
-        )
-        .await;
+    let body = create_user(
+        &w,
+        &w.admin,
+        new_user(&w.beta, "new.manager@beta.example", "PARTNER_MANAGER"),
+    )
+    .await;
     assert_eq!(
         body["data"]["createUser"]["user"]["role"], "PARTNER_MANAGER",
         "{body}"
     );
-    let body = w
-        .create_user(&w.admin, new_user(&w.beta, "wrong@beta.example", "STAFF"))
-        .await;
+    let body = create_user(
+        &w,
+        &w.admin,
+        new_user(&w.beta, "wrong@beta.example", "STAFF"),
+    )
+    .await;
     assert_eq!(
         error_code(&body),
         Some("VALIDATION"),
@@ -225,7 +161,7 @@ async fn without_a_password_the_new_user_gets_an_invitation() {
     let w = world().await;
     let mut input = new_user(&w.alpha, "invited@alpha.example", "PARTNER_MEMBER");
     input.as_object_mut().expect("object").remove("password");
-    let body = w.create_user(&w.manager, input).await;
+    let body = create_user(&w, &w.manager, input).await;
     assert!(body["errors"].is_null(), "{body}");
     let email = email_outbox::Entity::find()
         .one(&w.app.state.db)
@@ -256,11 +192,11 @@ async fn without_a_password_the_new_user_gets_an_invitation() {
 #[tokio::test]
 async fn bad_input_names_every_field_and_writes_nothing() {
     let w = world().await;
-    let before = w.user_count().await;
+    let before = user_count(&w).await;
     let mut input = new_user(&w.alpha, "not-an-email", "PARTNER_MEMBER");
     input["password"] = json!("short");
     input["displayName"] = json!("   ");
-    let body = w.create_user(&w.manager, input).await;
+    let body = create_user(&w, &w.manager, input).await;
     assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
     let fields: Vec<&str> = body["errors"][0]["extensions"]["fields"]
         .as_array()
@@ -273,9 +209,12 @@ async fn bad_input_names_every_field_and_writes_nothing() {
         vec!["input.email", "input.displayName", "input.password"]
     );
 
-    let body = w
-        .create_user(&w.manager, new_user(&w.alpha, "x@alpha.example", "KING"))
-        .await;
+    let body = create_user(
+        &w,
+        &w.manager,
+        new_user(&w.alpha, "x@alpha.example", "KING"),
+    )
+    .await;
     assert_eq!(
         error_code(&body),
         Some("VALIDATION"),
@@ -288,15 +227,15 @@ async fn bad_input_names_every_field_and_writes_nothing() {
         "{body}"
     );
 
-    let body = w
-        .create_user(
-            &w.manager,
-            new_user(&w.alpha, &w.member.email, "PARTNER_MEMBER"),
-        )
-        .await;
+    let body = create_user(
+        &w,
+        &w.manager,
+        new_user(&w.alpha, &w.member.email, "PARTNER_MEMBER"),
+    )
+    .await;
     assert_eq!(error_code(&body), Some("VALIDATION"), "taken email: {body}");
     assert_eq!(body["errors"][0]["extensions"]["field"], "input.email");
-    assert_eq!(w.user_count().await, before, "nothing written");
+    assert_eq!(user_count(&w).await, before, "nothing written");
     assert_eq!(
         email_outbox::Entity::find()
             .count(&w.app.state.db)
