@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use async_graphql::ParseRequestError;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, State};
@@ -20,7 +19,6 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
 use crate::graphql::{AppSchema, RequestContext};
-use crate::organisations::loaders::OrganisationLoader;
 use crate::policy::Scope;
 use crate::state::AppState;
 
@@ -130,7 +128,7 @@ async fn graphql_handler(
         client_addr: peer.ip().to_string(),
     });
     if let Some(scope) = scope {
-        request = register_loaders(request, &state.app, scope);
+        request = crate::loaders::register(request, &state.app, scope);
     }
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
@@ -159,22 +157,6 @@ fn classify_request_error(error: &mut async_graphql::ServerError) {
     if let Some(field) = field {
         extensions.set("field", field);
     }
-}
-
-/// DataLoaders are built per request, for that request's viewer: a cached
-/// value can never leak to another viewer.
-fn register_loaders(
-    request: async_graphql::Request,
-    app: &AppState,
-    scope: Scope,
-) -> async_graphql::Request {
-    request.data(DataLoader::new(
-        OrganisationLoader {
-            db: app.db.clone(),
-            scope,
-        },
-        tokio::spawn,
-    ))
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {

@@ -5,6 +5,7 @@
 //! GraphQL types, resolvers, services and loaders; `http` and `startup`
 //! assemble the server; `cli` is the binary's front door.
 
+pub mod attachments;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -14,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod loaders;
 pub mod node;
 pub mod notifications;
 pub mod organisations;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::attachments::storage::LocalDisk;
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
@@ -37,8 +38,12 @@ impl Application {
         })?;
         let schema = graphql::schema_builder(config.introspection).finish();
         let hasher_concurrency = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let storage = Arc::new(LocalDisk {
+            root: config.data_dir.join("attachments"),
+        });
         let state = AppState {
             db,
+            storage,
             tokens: TokenKeys::new(&config.jwt),
             config: Arc::new(config),
             hasher: PasswordHasher::new(hasher_concurrency),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::attachments::storage::Storage;
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
@@ -21,4 +22,6 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
     pub statements: StatementCounter,
+    /// Where attachment bytes are kept.
+    pub storage: Arc<dyn Storage>,
 }

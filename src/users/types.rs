@@ -138,3 +138,47 @@ impl User {
             .ok_or(AppError::NotFound("organisation"))
     }
 }
+
+/// Someone the viewer knows by name only: the author of a comment, the
+/// actor of an event, the uploader of a file. Partners meet staff this way.
+#[derive(Debug, Clone)]
+pub struct Person {
+    id: i64,
+    display_name: String,
+    is_staff: bool,
+}
+
+#[Object]
+impl Person {
+    /// The person's user id (a `User` global id; reading the `User` itself
+    /// follows the user rules).
+    async fn id(&self) -> ID {
+        relay::to_global_id(TYPE_NAME, self.id)
+    }
+
+    async fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    /// Whether the person is on the provider's staff.
+    async fn is_staff(&self) -> bool {
+        self.is_staff
+    }
+}
+
+impl Person {
+    /// Loads a person through the request's `PersonLoader`; `None` when the
+    /// viewer may not know them.
+    pub async fn load(ctx: &Context<'_>, user_id: i64) -> AppResult<Option<Person>> {
+        let loader =
+            ctx.loader::<async_graphql::dataloader::DataLoader<super::loaders::PersonLoader>>()?;
+        Ok(loader.load_one(user_id).await?.map(|user| Person {
+            id: user.id,
+            display_name: user.display_name,
+            is_staff: matches!(
+                user.role,
+                entity::enums::Role::Staff | entity::enums::Role::Admin
+            ),
+        }))
+    }
+}

@@ -1,0 +1,3 @@
+//! Attachments: files on tickets (training certificates, delivery photos).
+
+pub mod storage;

@@ -1,0 +1,33 @@
+//! Per-request loader of people by id, through the viewer's scope: the
+//! viewer's own colleagues, plus the authors and actors of the comments and
+//! events it may see (SPEC §3: staff are known to partners by name only).
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use entity::users;
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+
+use crate::error::AppError;
+use crate::policy::Scope;
+
+/// Loads users a viewer may know by name; others are simply absent.
+pub struct PersonLoader {
+    pub db: DatabaseConnection,
+    pub scope: Scope,
+}
+
+impl Loader<i64> for PersonLoader {
+    type Value = users::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = self
+            .scope
+            .users_by_name()
+            .filter(users::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
