@@ -7,7 +7,7 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use crate::error::{AppError, AppResult};
 use crate::policy::Scope;
 use crate::state::AppState;
-use crate::{auth, node, organisations, users};
+use crate::{attachments, auth, feedback, node, organisations, tickets, users};
 
 /// Maximum nesting of a query.
 pub const MAX_DEPTH: usize = 12;
@@ -19,6 +19,8 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 pub struct Query(
     users::graphql::UsersQuery,
     organisations::graphql::OrganisationsQuery,
+    tickets::graphql::TicketsQuery,
+    feedback::graphql::FeedbackQuery,
     node::NodeQuery,
 );
 
@@ -28,6 +30,9 @@ pub struct Mutation(
     auth::graphql::AuthMutation,
     users::graphql::UsersMutation,
     organisations::graphql::OrganisationsMutation,
+    tickets::graphql::TicketsMutation,
+    feedback::graphql::FeedbackMutation,
+    attachments::graphql::AttachmentsMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_graphql::ParseRequestError;
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +24,10 @@ use crate::state::AppState;
 
 /// Largest accepted GraphQL request body (SPEC §4).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest accepted multipart request (uploads). Files up to 10 MiB are
+/// accepted; the margin lets a file just over the limit reach the
+/// resolver, which refuses it naming its field.
+pub const MAX_UPLOAD_REQUEST_BYTES: usize = 12 * 1024 * 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -39,9 +43,10 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     let state = ServerState { app, schema };
     let graphql = Router::new()
         .route("/graphql", get(graphql_handler).post(graphql_handler))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_REQUEST_BYTES));
     Router::new()
         .merge(graphql)
+        .route("/attachments/{id}", get(crate::attachments::http::download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -89,10 +94,14 @@ async fn graphql_handler(
     State(state): State<ServerState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
+    axum::extract::RawQuery(uri_query): axum::extract::RawQuery,
     headers: HeaderMap,
-    request: GraphQLRequest<BadRequest>,
+    body: axum::body::Body,
 ) -> Response {
-    let request = request.into_inner();
+    let request = match read_request(&method, &headers, uri_query, body).await {
+        Ok(request) => request,
+        Err(rejection) => return rejection.into_response(),
+    };
     if method == Method::GET && is_mutation(&request) {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -157,6 +166,42 @@ fn classify_request_error(error: &mut async_graphql::ServerError) {
     if let Some(field) = field {
         extensions.set("field", field);
     }
+}
+
+/// Reads a GraphQL request: from the query string for GET; from a JSON
+/// body (≤ 1 MiB) or a multipart upload (GraphQL multipart request spec,
+/// ≤ 12 MiB, two files at most) for POST.
+async fn read_request(
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<String>,
+    body: axum::body::Body,
+) -> Result<async_graphql::Request, BadRequest> {
+    if method == Method::GET {
+        return async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default())
+            .map_err(BadRequest);
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let multipart = content_type
+        .as_deref()
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    let limit = if multipart {
+        MAX_UPLOAD_REQUEST_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| BadRequest(ParseRequestError::PayloadTooLarge))?;
+    let options = async_graphql::http::MultipartOptions::default()
+        .max_file_size(MAX_UPLOAD_REQUEST_BYTES)
+        .max_num_files(2);
+    async_graphql::http::receive_body(content_type, bytes.as_ref(), options)
+        .await
+        .map_err(BadRequest)
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {

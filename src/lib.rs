@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod feedback;
 pub mod graphql;
 pub mod http;
 pub mod loaders;

@@ -4,9 +4,14 @@
 
 use async_graphql::dataloader::DataLoader;
 
+use crate::attachments::loaders::AttachmentsByTicketLoader;
+
 use crate::organisations::loaders::OrganisationLoader;
 use crate::policy::Scope;
 use crate::state::AppState;
+use crate::tickets::loaders::{
+    CommentsByTicketLoader, EventsByTicketLoader, OrderByTicketLoader, TicketLoader,
+};
 use crate::users::loaders::PersonLoader;
 
 /// Adds the viewer's loaders to a GraphQL request.
@@ -15,14 +20,25 @@ pub fn register(
     app: &AppState,
     scope: Scope,
 ) -> async_graphql::Request {
-    let db = app.db.clone();
-    request
-        .data(DataLoader::new(
-            OrganisationLoader {
-                db: db.clone(),
-                scope: scope.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(PersonLoader { db, scope }, tokio::spawn))
+    // Every loader is `{ db, scope }`; the list is the only thing to keep.
+    macro_rules! with_loaders {
+        ($request:expr, [$($loader:ident),* $(,)?]) => {
+            $request$(.data(DataLoader::new(
+                $loader { db: app.db.clone(), scope: scope.clone() },
+                tokio::spawn,
+            )))*
+        };
+    }
+    with_loaders!(
+        request,
+        [
+            OrganisationLoader,
+            PersonLoader,
+            TicketLoader,
+            OrderByTicketLoader,
+            CommentsByTicketLoader,
+            EventsByTicketLoader,
+            AttachmentsByTicketLoader,
+        ]
+    )
 }

@@ -3,10 +3,13 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use crate::attachments::types::Attachment;
 use crate::error::AppResult;
+use crate::feedback::graphql::Feedback;
 use crate::graphql::ContextExt as _;
 use crate::organisations::types::{self as org_types, Organisation};
 use crate::relay;
+use crate::tickets::types::{self as ticket_types, Comment, Ticket};
 use crate::users::types::{self as user_types, User};
 
 /// An object with a global id.
@@ -15,6 +18,10 @@ use crate::users::types::{self as user_types, User};
 pub enum Node {
     Organisation(Organisation),
     User(User),
+    Ticket(Ticket),
+    Comment(Comment),
+    Feedback(Feedback),
+    Attachment(Attachment),
 }
 
 #[derive(Default)]
@@ -35,6 +42,18 @@ impl NodeQuery {
             user_types::TYPE_NAME => crate::users::service::find_user(ctx, row_id)
                 .await?
                 .map(Node::User),
+            ticket_types::TYPE_NAME => crate::tickets::graphql::find(ctx, row_id)
+                .await?
+                .map(Node::Ticket),
+            ticket_types::COMMENT_TYPE_NAME => crate::tickets::graphql::find_comment(ctx, row_id)
+                .await?
+                .map(Node::Comment),
+            crate::feedback::graphql::TYPE_NAME => crate::feedback::graphql::find(ctx, row_id)
+                .await?
+                .map(Node::Feedback),
+            crate::attachments::types::TYPE_NAME => crate::attachments::graphql::find(ctx, row_id)
+                .await?
+                .map(Node::Attachment),
             _ => None,
         })
     }

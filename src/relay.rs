@@ -156,16 +156,21 @@ pub struct SortKey<E: EntityTrait> {
     pub value_of: fn(&E::Model) -> SortValue,
 }
 
-/// The `totalCount` of a connection, run only when a client asks for it.
-pub struct TotalCount {
-    count: Arc<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>,
+/// The `totalCount` of a connection: known already for a list loaded
+/// whole, or counted only when a client asks for it.
+pub enum TotalCount {
+    Known(u64),
+    Lazy(Arc<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>),
 }
 
 #[Object]
 impl TotalCount {
     /// The number of items in the whole list (all pages), as the viewer may see it.
     async fn total_count(&self) -> AppResult<u64> {
-        (self.count)().await
+        match self {
+            Self::Known(count) => Ok(*count),
+            Self::Lazy(count) => count().await,
+        }
     }
 }
 
@@ -188,13 +193,11 @@ where
 {
     let count_select = select.clone();
     let count_db = db.clone();
-    let total = TotalCount {
-        count: Arc::new(move || {
-            let select = count_select.clone();
-            let db = count_db.clone();
-            Box::pin(async move { Ok(select.count(&db).await?) })
-        }),
-    };
+    let total = TotalCount::Lazy(Arc::new(move || {
+        let select = count_select.clone();
+        let db = count_db.clone();
+        Box::pin(async move { Ok(select.count(&db).await?) })
+    }));
 
     // Walking backward is walking forward in the reverse order.
     let descending = key.descending != args.backward;
@@ -235,6 +238,44 @@ where
         Edge::new(cursor, wrap(row))
     }));
     Ok(connection)
+}
+
+/// One page of a short list already loaded whole (in its order), such as a
+/// ticket's comments fetched by a DataLoader for a whole page of tickets.
+/// Cursors hold the row id.
+pub fn paginate_loaded<M, N: OutputType>(
+    rows: Vec<M>,
+    args: PageArgs,
+    id_of: impl Fn(&M) -> i64,
+    wrap: impl Fn(M) -> N,
+) -> Page<N> {
+    let total = rows.len() as u64;
+    let position = |id: i64| rows.iter().position(|row| id_of(row) == id);
+    let limit = args.limit as usize;
+    let (start, end) = match (&args.cursor, args.backward) {
+        (None, false) => (0, limit.min(rows.len())),
+        (Some(CursorKey(_, id)), false) => {
+            let start = position(*id).map_or(rows.len(), |p| p + 1);
+            (start, (start + limit).min(rows.len()))
+        }
+        (cursor, true) => {
+            let end = cursor
+                .as_ref()
+                .map_or(rows.len(), |CursorKey(_, id)| position(*id).unwrap_or(0));
+            (end.saturating_sub(limit), end)
+        }
+    };
+    let has_previous = start > 0;
+    let has_next = end < rows.len();
+    let mut connection =
+        Connection::with_additional_fields(has_previous, has_next, TotalCount::Known(total));
+    connection
+        .edges
+        .extend(rows.into_iter().skip(start).take(end - start).map(|row| {
+            let id = id_of(&row);
+            Edge::new(CursorKey(SortValue::Int(id), id).encode(), wrap(row))
+        }));
+    connection
 }
 
 fn row_id<E: EntityTrait>(row: &E::Model, id: E::Column) -> i64

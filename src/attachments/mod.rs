@@ -1,3 +1,19 @@
 //! Attachments: files on tickets (training certificates, delivery photos).
+//!
+//! - `detect`: the file's type from its own bytes (PDF, PNG, JPEG only);
+//! - `domain`: the file name as kept and offered for download;
+//! - `storage`: the content-addressed blob store (local disk by default);
+//! - `service`: checking, storing and recording an upload, in one
+//!   transaction with its ticket event, leaving nothing behind on failure;
+//! - `types`, `graphql`, `loaders`: the GraphQL surface;
+//! - `http`: `GET /attachments/{id}`, the download, with the ticket's
+//!   visibility.
 
+pub mod detect;
+pub mod domain;
+pub mod graphql;
+pub mod http;
+pub mod loaders;
+pub mod service;
 pub mod storage;
+pub mod types;

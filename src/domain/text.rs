@@ -1,4 +1,5 @@
-//! Short single-line texts typed by users (names, subjects).
+//! Texts typed by users: single-line (names, subjects, references) and
+//! multi-line (comments), trimmed and bounded in characters.
 
 /// A trimmed single-line text of `1..=max` characters with no control
 /// characters.
@@ -14,6 +15,49 @@ pub fn single_line(input: &str, max: usize) -> Result<String, String> {
         return Err("must not contain control characters".to_owned());
     }
     Ok(value.to_owned())
+}
+
+/// A trimmed multi-line text of `1..=max` characters. Line breaks and tabs
+/// are kept, `\r\n` becomes `\n`; any other control character (a lone
+/// `\r` included) is refused. The length is counted after normalising.
+pub fn multi_line(input: &str, max: usize) -> Result<String, String> {
+    let normalised = input.replace("\r\n", "\n");
+    let value = normalised.trim();
+    if value.is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    if value.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(
+            "must not contain control characters other than line breaks and tabs".to_owned(),
+        );
+    }
+    Ok(value.to_owned())
+}
+
+/// An optional [`single_line`] text: absent or blank input is `None`.
+pub fn optional_single_line(input: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    optional(input, |value| single_line(value, max))
+}
+
+/// An optional [`multi_line`] text: absent or blank input is `None`.
+pub fn optional_multi_line(input: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    optional(input, |value| multi_line(value, max))
+}
+
+fn optional(
+    input: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<String, String>,
+) -> Result<Option<String>, String> {
+    match input {
+        Some(value) if !value.trim().is_empty() => parse(value).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// A display name: 1 to 200 characters on one line.
@@ -43,5 +87,83 @@ mod tests {
         assert!(DisplayName::parse("   ").is_err());
         assert!(DisplayName::parse("a\nb").is_err());
         assert!(DisplayName::parse(&"a".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn single_line_refuses_line_breaks_and_control_characters() {
+        for bad in [
+            "",
+            " \t ",
+            "a\nb",
+            "a\r\nb",
+            "a\tb",
+            "a\u{0}b",
+            "a\u{1b}[31mb",
+            "a\u{7f}",
+        ] {
+            assert!(single_line(bad, 10).is_err(), "{bad:?} should be rejected");
+        }
+        assert_eq!(single_line(" Bern ", 4), Ok("Bern".to_owned()));
+        assert_eq!(single_line("Zürich", 6), Ok("Zürich".to_owned()));
+        assert!(single_line("Zürich", 5).is_err());
+    }
+
+    #[test]
+    fn multi_line_keeps_line_breaks_and_tabs() {
+        for (input, expected) in [
+            ("hello", "hello"),
+            ("  line 1\nline 2\n\n", "line 1\nline 2"),
+            ("line 1\r\nline 2", "line 1\nline 2"),
+            ("\r\n\tindented\r\n", "indented"),
+            ("a\tb", "a\tb"),
+            ("a\n\tb", "a\n\tb"),
+            ("ça va ?", "ça va ?"),
+        ] {
+            assert_eq!(multi_line(input, 100), Ok(expected.to_owned()), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn multi_line_refuses_blank_long_and_control_characters() {
+        for bad in [
+            "",
+            "  \n\r\n\t ",
+            "a\rb",
+            "a\u{0}b",
+            "a\u{1b}b",
+            "a\u{7f}b",
+            "a\u{85}b",
+        ] {
+            assert!(multi_line(bad, 100).is_err(), "{bad:?} should be rejected");
+        }
+        assert!(multi_line(&"é".repeat(2000), 2000).is_ok());
+        assert_eq!(
+            multi_line(&"é".repeat(2001), 2000),
+            Err("must be at most 2000 characters".to_owned())
+        );
+        // A CRLF counts as one character once normalised.
+        assert_eq!(multi_line("a\r\nb\r\nc", 5), Ok("a\nb\nc".to_owned()));
+    }
+
+    #[test]
+    fn optional_texts_are_none_when_absent_or_blank() {
+        assert_eq!(optional_single_line(None, 64), Ok(None));
+        assert_eq!(optional_single_line(Some(""), 64), Ok(None));
+        assert_eq!(optional_single_line(Some(" \t "), 64), Ok(None));
+        assert_eq!(
+            optional_single_line(Some(" P-42 "), 64),
+            Ok(Some("P-42".to_owned()))
+        );
+        assert!(optional_single_line(Some("a\nb"), 64).is_err());
+        assert!(optional_single_line(Some(&"x".repeat(65)), 64).is_err());
+
+        assert_eq!(optional_multi_line(None, 10), Ok(None));
+        assert_eq!(optional_multi_line(Some(" \r\n \n"), 10), Ok(None));
+        assert_eq!(
+            optional_multi_line(Some("a\r\nb"), 10),
+            Ok(Some("a\nb".to_owned()))
+        );
+        assert!(optional_multi_line(Some("a\u{0}"), 10).is_err());
+        assert!(optional_multi_line(Some(&"x".repeat(11)), 10).is_err());
     }
 }

@@ -65,3 +65,87 @@ pub fn password_email(
         ),
     }
 }
+
+/// What a ticket email reports.
+#[derive(Debug, Clone, Copy)]
+pub enum TicketNews<'a> {
+    /// The request was registered.
+    Created,
+    /// The status changed, with the note given, if any.
+    StatusChanged {
+        status: &'a str,
+        note: Option<&'a str>,
+    },
+    /// Staff replied publicly.
+    StaffReply { author: &'a str, body: &'a str },
+}
+
+/// Subject and body of an email to a ticket's creator.
+pub fn ticket_email(
+    locale: Locale,
+    display_name: &str,
+    reference: &str,
+    news: TicketNews<'_>,
+) -> (String, String) {
+    let (hello, created, changed, reply, note_label, closing) = match locale {
+        Locale::Fr => (
+            format!("Bonjour {display_name},"),
+            format!(
+                "Votre demande {reference} a été enregistrée. Nous l'examinons et vous tenons au courant."
+            ),
+            format!("Le statut de votre demande {reference} a changé :"),
+            format!("Nouvelle réponse sur votre demande {reference} :"),
+            "Remarque",
+            "Vous pouvez suivre la demande et y répondre dans le Service Desk.",
+        ),
+        Locale::De => (
+            format!("Guten Tag {display_name}"),
+            format!(
+                "Ihre Anfrage {reference} wurde erfasst. Wir prüfen sie und halten Sie auf dem Laufenden."
+            ),
+            format!("Der Status Ihrer Anfrage {reference} hat sich geändert:"),
+            format!("Neue Antwort zu Ihrer Anfrage {reference}:"),
+            "Bemerkung",
+            "Sie können die Anfrage im Service Desk verfolgen und beantworten.",
+        ),
+        Locale::It => (
+            format!("Buongiorno {display_name},"),
+            format!(
+                "La vostra richiesta {reference} è stata registrata. La esaminiamo e vi teniamo informati."
+            ),
+            format!("Lo stato della vostra richiesta {reference} è cambiato:"),
+            format!("Nuova risposta alla vostra richiesta {reference}:"),
+            "Nota",
+            "Potete seguire la richiesta e rispondere nel Service Desk.",
+        ),
+        Locale::En => (
+            format!("Hello {display_name},"),
+            format!(
+                "Your request {reference} has been registered. We are reviewing it and will keep you posted."
+            ),
+            format!("The status of your request {reference} has changed:"),
+            format!("New reply on your request {reference}:"),
+            "Note",
+            "You can follow the request and reply in the Service Desk.",
+        ),
+    };
+    match news {
+        TicketNews::Created => (
+            reference.to_owned(),
+            format!("{hello}\n\n{created}\n\n{closing}\n"),
+        ),
+        TicketNews::StatusChanged { status, note } => {
+            let note = note
+                .map(|n| format!("\n{note_label}: {n}\n"))
+                .unwrap_or_default();
+            (
+                format!("{reference}: {status}"),
+                format!("{hello}\n\n{changed} {status}\n{note}\n{closing}\n"),
+            )
+        }
+        TicketNews::StaffReply { author, body } => (
+            reference.to_owned(),
+            format!("{hello}\n\n{reply}\n\n{author}:\n{body}\n\n{closing}\n"),
+        ),
+    }
+}

@@ -53,3 +53,23 @@ pub async fn organisation_by_name(
         .one(db)
         .await
 }
+
+/// The recipient of an email about a ticket (its creator, or the author of
+/// a reply): read by the notification code, never returned to a client.
+pub async fn notification_recipient(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Option<users::Model>, DbErr> {
+    users::Entity::find_by_id(user_id).one(db).await
+}
+
+/// How many attachments, of any organisation, use the stored blob `key`:
+/// whether *anyone* still needs the bytes decides if a failed upload may
+/// delete them. Only a count leaves this function, never a row.
+pub async fn blob_reference_count(db: &impl ConnectionTrait, key: &str) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait as _;
+    entity::attachments::Entity::find()
+        .filter(entity::attachments::Column::StorageKey.eq(key))
+        .count(db)
+        .await
+}

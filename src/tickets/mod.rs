@@ -5,4 +5,10 @@
 //! touches no database; the services that change a ticket ask it first and
 //! record the answer as a ticket event in the same transaction.
 
+pub mod events;
+pub mod graphql;
+pub mod loaders;
+pub mod reference;
+pub mod service;
+pub mod types;
 pub mod workflow;

@@ -285,3 +285,58 @@ impl World {
         self.app.login(&user.email, PASSWORD).await
     }
 }
+
+/// A file sent with [`TestApp::graphql_multipart`]: the variable path it
+/// fills (e.g. `variables.input.certificate`), its name and its bytes.
+pub struct TestFile {
+    pub variable: &'static str,
+    pub name: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The smallest bytes a PDF detector accepts, padded to `len` bytes.
+pub fn pdf_bytes(len: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n%test\n".to_vec();
+    bytes.resize(len.max(bytes.len()), b' ');
+    bytes
+}
+
+impl TestApp {
+    /// POSTs an operation with files, following the GraphQL multipart
+    /// request spec.
+    pub async fn graphql_multipart(
+        &self,
+        query: &str,
+        variables: Value,
+        files: Vec<TestFile>,
+        token: Option<&str>,
+    ) -> Value {
+        let mut map = serde_json::Map::new();
+        for (i, file) in files.iter().enumerate() {
+            map.insert(i.to_string(), json!([file.variable]));
+        }
+        let mut form = reqwest::multipart::Form::new()
+            .text(
+                "operations",
+                json!({ "query": query, "variables": variables }).to_string(),
+            )
+            .text("map", Value::Object(map).to_string());
+        for (i, file) in files.into_iter().enumerate() {
+            form = form.part(
+                i.to_string(),
+                reqwest::multipart::Part::bytes(file.bytes).file_name(file.name),
+            );
+        }
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .multipart(form);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("HTTP {status}: {text}"))
+    }
+}

@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod attachments;
 mod auth;
 mod auth_tokens;
 mod cli;
@@ -14,5 +15,6 @@ mod migrations;
 mod organisations;
 mod schema;
 mod seed;
+mod tickets;
 mod user_management;
 mod viewer;

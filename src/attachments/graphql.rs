@@ -1,0 +1,76 @@
+//! Resolvers of attachments: the `uploadAttachment` mutation, and the
+//! reads the ticket and node resolvers call. Thin: the rules are in
+//! [`super::service`], the visibility in the policy module.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, SimpleObject, Upload};
+use entity::attachments;
+use sea_orm::{ColumnTrait, QueryFilter};
+
+use super::loaders::AttachmentsByTicketLoader;
+use super::service;
+use super::types::Attachment;
+use crate::error::AppResult;
+use crate::graphql::ContextExt as _;
+use crate::relay;
+
+/// The result of `uploadAttachment`.
+#[derive(SimpleObject)]
+pub struct UploadAttachmentPayload {
+    /// The file, as stored on the ticket.
+    pub attachment: Attachment,
+}
+
+#[derive(Default)]
+pub struct AttachmentsMutation;
+
+#[Object]
+impl AttachmentsMutation {
+    /// Attaches a file to a ticket, e.g. the training certificate of a
+    /// laptop for learning. Send it as a GraphQL multipart request
+    /// (`operations`, `map`, then the file part).
+    ///
+    /// Accepted: PDF, PNG and JPEG of 1 byte to 10 MiB, recognised by their
+    /// content (not by name or declared type); anything else is a VALIDATION
+    /// error on `file`. Partners attach to the tickets they see, staff to
+    /// any; a BILLED or CANCELLED ticket accepts no new files (CONFLICT).
+    async fn upload_attachment(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        file: Upload,
+    ) -> AppResult<UploadAttachmentPayload> {
+        let ticket_id =
+            relay::parse_global_id(&ticket_id, crate::tickets::types::TYPE_NAME, "ticketId")?;
+        let attachment = service::upload_attachment(ctx, ticket_id, &file).await?;
+        Ok(UploadAttachmentPayload {
+            attachment: Attachment::new(attachment),
+        })
+    }
+}
+
+/// The attachments of the ticket with row id `ticket_id` that the viewer
+/// sees, oldest first, batched through the request's
+/// [`AttachmentsByTicketLoader`] (for `Ticket.attachments`).
+pub async fn list_for_ticket(ctx: &Context<'_>, ticket_id: i64) -> AppResult<Vec<Attachment>> {
+    let loader = ctx.loader::<DataLoader<AttachmentsByTicketLoader>>()?;
+    Ok(loader
+        .load_one(ticket_id)
+        .await?
+        .unwrap_or_default()
+        .into_iter()
+        .map(Attachment::new)
+        .collect())
+}
+
+/// One visible attachment by row id (for `node(id:)`).
+pub async fn find(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<Attachment>> {
+    let scope = ctx.scope()?;
+    let state = ctx.state()?;
+    Ok(scope
+        .attachments()
+        .filter(attachments::Column::Id.eq(row_id))
+        .one(&state.db)
+        .await?
+        .map(Attachment::new))
+}

@@ -1,0 +1,584 @@
+//! The laptop order form ("Commander un ordinateur portable"), parsed as a
+//! whole so that every invalid field is reported at once.
+//!
+//! A [`ParsedOrder`] is valid by construction: the recipient's address with
+//! a postal code valid for its country, a phone number in E.164, and, for a
+//! learning laptop, a training certificate. The field names of the errors
+//! are the paths of the GraphQL input (`input.postalCode`), in form order.
+
+use super::{
+    CountryCode, PhoneNumber, PostalCode, optional_multi_line, optional_single_line, single_line,
+};
+use crate::error::FieldError;
+
+const MAX_RECIPIENT_NAME_CHARS: usize = 200;
+const MAX_STREET_CHARS: usize = 200;
+const MAX_CITY_CHARS: usize = 100;
+const MAX_INTERNAL_REFERENCE_CHARS: usize = 64;
+const MAX_COMMENT_CHARS: usize = 2000;
+
+/// The form as entered, before any check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawOrder {
+    pub recipient_name: String,
+    /// Street and house number.
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    /// ISO 3166-1 alpha-2 code; absent or blank means Switzerland.
+    pub country: Option<String>,
+    pub phone: String,
+    /// The partner's case or person number, printed on the invoice.
+    pub internal_reference: Option<String>,
+    /// A laptop for an apprentice or a person in tertiary education.
+    pub for_learning: bool,
+    pub comment: Option<String>,
+    /// Whether a training certificate is attached to the order.
+    pub has_certificate: bool,
+}
+
+/// A valid order form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedOrder {
+    recipient_name: String,
+    street: String,
+    postal_code: PostalCode,
+    city: String,
+    country: CountryCode,
+    phone: PhoneNumber,
+    internal_reference: Option<String>,
+    for_learning: bool,
+    comment: Option<String>,
+}
+
+impl ParsedOrder {
+    /// Checks every field and returns all the invalid ones, in form order.
+    ///
+    /// The postal code and the phone number are read for the order's
+    /// country. When the country itself is invalid they are not checked
+    /// against it (any message would be a guess); only a blank postal code or
+    /// phone number is reported alongside the country, since that is wrong
+    /// whatever the country.
+    pub fn parse(raw: RawOrder) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let country = match raw.country.as_deref().map(str::trim) {
+            None | Some("") => Ok(CountryCode::SWITZERLAND),
+            Some(code) => CountryCode::parse(code),
+        };
+        let known_country = country.as_ref().ok().copied();
+
+        let recipient_name = take(
+            &mut errors,
+            "input.recipientName",
+            single_line(&raw.recipient_name, MAX_RECIPIENT_NAME_CHARS),
+        );
+        let street = take(&mut errors, "input.street", street(&raw.street));
+        let postal_code = take(
+            &mut errors,
+            "input.postalCode",
+            for_country(known_country, &raw.postal_code, PostalCode::parse),
+        )
+        .flatten();
+        let city = take(
+            &mut errors,
+            "input.city",
+            single_line(&raw.city, MAX_CITY_CHARS),
+        );
+        let country = take(&mut errors, "input.country", country);
+        let phone = take(
+            &mut errors,
+            "input.phone",
+            for_country(known_country, &raw.phone, PhoneNumber::parse),
+        )
+        .flatten();
+        let internal_reference = take(
+            &mut errors,
+            "input.internalReference",
+            optional_single_line(
+                raw.internal_reference.as_deref(),
+                MAX_INTERNAL_REFERENCE_CHARS,
+            ),
+        );
+        let comment = take(
+            &mut errors,
+            "input.comment",
+            optional_multi_line(raw.comment.as_deref(), MAX_COMMENT_CHARS),
+        );
+        if raw.for_learning && !raw.has_certificate {
+            errors.push(FieldError {
+                field: "input.certificate".to_owned(),
+                message: "a laptop for learning needs a training certificate \
+                          (apprenticeship contract or invitation letter)"
+                    .to_owned(),
+            });
+        }
+
+        match (
+            recipient_name,
+            street,
+            postal_code,
+            city,
+            country,
+            phone,
+            internal_reference,
+            comment,
+        ) {
+            (
+                Some(recipient_name),
+                Some(street),
+                Some(postal_code),
+                Some(city),
+                Some(country),
+                Some(phone),
+                Some(internal_reference),
+                Some(comment),
+            ) if errors.is_empty() => Ok(Self {
+                recipient_name,
+                street,
+                postal_code,
+                city,
+                country,
+                phone,
+                internal_reference,
+                for_learning: raw.for_learning,
+                comment,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    pub fn recipient_name(&self) -> &str {
+        &self.recipient_name
+    }
+
+    /// Street and house number.
+    pub fn street(&self) -> &str {
+        &self.street
+    }
+
+    pub fn postal_code(&self) -> &PostalCode {
+        &self.postal_code
+    }
+
+    pub fn city(&self) -> &str {
+        &self.city
+    }
+
+    pub fn country(&self) -> CountryCode {
+        self.country
+    }
+
+    pub fn phone(&self) -> &PhoneNumber {
+        &self.phone
+    }
+
+    pub fn internal_reference(&self) -> Option<&str> {
+        self.internal_reference.as_deref()
+    }
+
+    pub fn for_learning(&self) -> bool {
+        self.for_learning
+    }
+
+    pub fn comment(&self) -> Option<&str> {
+        self.comment.as_deref()
+    }
+
+    /// The delivery address on one line, as snapshotted on invoice lines:
+    /// `Anna Muster, Bundesplatz 3, 3005 Bern, CH`.
+    pub fn delivery_address(&self) -> String {
+        format!(
+            "{}, {}, {} {}, {}",
+            self.recipient_name, self.street, self.postal_code, self.city, self.country
+        )
+    }
+}
+
+/// Records the error of `result` under `field`; `None` then.
+fn take<T>(errors: &mut Vec<FieldError>, field: &str, result: Result<T, String>) -> Option<T> {
+    result
+        .map_err(|message| {
+            errors.push(FieldError {
+                field: field.to_owned(),
+                message,
+            });
+        })
+        .ok()
+}
+
+/// Parses `input` for the country when it is known. Without a valid country
+/// only blankness is checked, and `Ok(None)` means "not checked".
+fn for_country<T>(
+    country: Option<CountryCode>,
+    input: &str,
+    parse: impl FnOnce(&str, CountryCode) -> Result<T, String>,
+) -> Result<Option<T>, String> {
+    match country {
+        Some(country) => parse(input, country).map(Some),
+        None if input.trim().is_empty() => Err("must not be empty".to_owned()),
+        None => Ok(None),
+    }
+}
+
+/// Street and number: one line that names a street, not only a number.
+fn street(input: &str) -> Result<String, String> {
+    let street = single_line(input, MAX_STREET_CHARS)?;
+    if !street.chars().any(char::is_alphabetic) {
+        return Err("must contain the street name, not only a number".to_owned());
+    }
+    Ok(street)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn swiss_order() -> RawOrder {
+        RawOrder {
+            recipient_name: " Anna Muster ".to_owned(),
+            street: "Bundesplatz 3".to_owned(),
+            postal_code: "3005".to_owned(),
+            city: "Bern".to_owned(),
+            country: None,
+            phone: "079 123 45 67".to_owned(),
+            internal_reference: Some(" Dossier 4711 ".to_owned()),
+            for_learning: false,
+            comment: Some("Bitte mit\r\ndeutscher Tastatur.".to_owned()),
+            has_certificate: false,
+        }
+    }
+
+    fn fields(result: Result<ParsedOrder, Vec<FieldError>>) -> Vec<String> {
+        result
+            .expect_err("the order should be rejected")
+            .into_iter()
+            .map(|error| error.field)
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_swiss_order_is_parsed_and_normalised() {
+        let order = ParsedOrder::parse(swiss_order()).expect("a valid order");
+        assert_eq!(order.recipient_name(), "Anna Muster");
+        assert_eq!(order.street(), "Bundesplatz 3");
+        assert_eq!(order.postal_code().as_str(), "3005");
+        assert_eq!(order.city(), "Bern");
+        assert_eq!(order.country(), CountryCode::SWITZERLAND);
+        assert_eq!(order.phone().as_str(), "+41791234567");
+        assert_eq!(order.internal_reference(), Some("Dossier 4711"));
+        assert!(!order.for_learning());
+        assert_eq!(order.comment(), Some("Bitte mit\ndeutscher Tastatur."));
+        assert_eq!(
+            order.delivery_address(),
+            "Anna Muster, Bundesplatz 3, 3005 Bern, CH"
+        );
+    }
+
+    #[test]
+    fn country_defaults_to_switzerland_when_absent_or_blank() {
+        for country in [None, Some(""), Some("  ")] {
+            let raw = RawOrder {
+                country: country.map(str::to_owned),
+                ..swiss_order()
+            };
+            let order = ParsedOrder::parse(raw).expect("a valid order");
+            assert_eq!(order.country(), CountryCode::SWITZERLAND);
+        }
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent_or_blank() {
+        for (reference, comment) in [(None, None), (Some(""), Some(" \r\n "))] {
+            let raw = RawOrder {
+                internal_reference: reference.map(str::to_owned),
+                comment: comment.map(str::to_owned),
+                ..swiss_order()
+            };
+            let order = ParsedOrder::parse(raw).expect("a valid order");
+            assert_eq!(order.internal_reference(), None);
+            assert_eq!(order.comment(), None);
+        }
+    }
+
+    #[test]
+    fn postal_code_and_phone_are_read_for_the_order_country() {
+        let raw = RawOrder {
+            street: "Unter den Linden 1".to_owned(),
+            postal_code: "10117".to_owned(),
+            city: "Berlin".to_owned(),
+            country: Some(" de ".to_owned()),
+            phone: "030 1234567".to_owned(),
+            ..swiss_order()
+        };
+        let order = ParsedOrder::parse(raw).expect("a valid order");
+        assert_eq!(order.country().as_str(), "DE");
+        assert_eq!(order.phone().as_str(), "+49301234567");
+        assert_eq!(
+            order.delivery_address(),
+            "Anna Muster, Unter den Linden 1, 10117 Berlin, DE"
+        );
+
+        let liechtenstein = RawOrder {
+            postal_code: "9490".to_owned(),
+            city: "Vaduz".to_owned(),
+            country: Some("LI".to_owned()),
+            phone: "+41 79 123 45 67".to_owned(),
+            ..swiss_order()
+        };
+        assert!(ParsedOrder::parse(liechtenstein).is_ok());
+
+        // A Swiss postal code is not a German one.
+        let raw = RawOrder {
+            country: Some("DE".to_owned()),
+            ..swiss_order()
+        };
+        let errors = ParsedOrder::parse(raw).expect_err("rejected");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "input.postalCode");
+        assert_eq!(
+            errors[0].message,
+            "a German postal code has 5 digits, e.g. 10115"
+        );
+    }
+
+    #[test]
+    fn single_field_errors_name_their_field() {
+        let long_comment = "x".repeat(2001);
+        let cases: Vec<(RawOrder, &str)> = vec![
+            (
+                RawOrder {
+                    recipient_name: "Anna\u{0}Muster".to_owned(),
+                    ..swiss_order()
+                },
+                "input.recipientName",
+            ),
+            (
+                RawOrder {
+                    recipient_name: "Anna\nMuster".to_owned(),
+                    ..swiss_order()
+                },
+                "input.recipientName",
+            ),
+            (
+                RawOrder {
+                    recipient_name: "a".repeat(201),
+                    ..swiss_order()
+                },
+                "input.recipientName",
+            ),
+            (
+                RawOrder {
+                    street: "12".to_owned(),
+                    ..swiss_order()
+                },
+                "input.street",
+            ),
+            (
+                RawOrder {
+                    postal_code: "300".to_owned(),
+                    ..swiss_order()
+                },
+                "input.postalCode",
+            ),
+            (
+                RawOrder {
+                    city: "B".repeat(101),
+                    ..swiss_order()
+                },
+                "input.city",
+            ),
+            (
+                RawOrder {
+                    country: Some("Schweiz".to_owned()),
+                    ..swiss_order()
+                },
+                "input.country",
+            ),
+            (
+                RawOrder {
+                    phone: "12345".to_owned(),
+                    ..swiss_order()
+                },
+                "input.phone",
+            ),
+            (
+                RawOrder {
+                    phone: "null sieben neun".to_owned(),
+                    ..swiss_order()
+                },
+                "input.phone",
+            ),
+            (
+                RawOrder {
+                    internal_reference: Some("x".repeat(65)),
+                    ..swiss_order()
+                },
+                "input.internalReference",
+            ),
+            (
+                RawOrder {
+                    internal_reference: Some("a\nb".to_owned()),
+                    ..swiss_order()
+                },
+                "input.internalReference",
+            ),
+            (
+                RawOrder {
+                    comment: Some(long_comment),
+                    ..swiss_order()
+                },
+                "input.comment",
+            ),
+            (
+                RawOrder {
+                    for_learning: true,
+                    has_certificate: false,
+                    ..swiss_order()
+                },
+                "input.certificate",
+            ),
+        ];
+        for (raw, field) in cases {
+            let described = format!("{raw:?}");
+            assert_eq!(fields(ParsedOrder::parse(raw)), [field], "{described}");
+        }
+    }
+
+    #[test]
+    fn limits_are_inclusive() {
+        let raw = RawOrder {
+            recipient_name: "a".repeat(200),
+            street: "s".repeat(200),
+            city: "c".repeat(100),
+            internal_reference: Some("r".repeat(64)),
+            comment: Some("x".repeat(2000)),
+            ..swiss_order()
+        };
+        assert!(ParsedOrder::parse(raw).is_ok());
+    }
+
+    #[test]
+    fn a_learning_laptop_needs_a_certificate() {
+        let without = RawOrder {
+            for_learning: true,
+            has_certificate: false,
+            ..swiss_order()
+        };
+        let errors = ParsedOrder::parse(without).expect_err("rejected");
+        assert_eq!(
+            errors,
+            [FieldError {
+                field: "input.certificate".to_owned(),
+                message: "a laptop for learning needs a training certificate \
+                          (apprenticeship contract or invitation letter)"
+                    .to_owned(),
+            }]
+        );
+
+        let with = RawOrder {
+            for_learning: true,
+            has_certificate: true,
+            ..swiss_order()
+        };
+        assert!(ParsedOrder::parse(with).expect("accepted").for_learning());
+
+        // A certificate on a standard order is harmless.
+        let standard = RawOrder {
+            has_certificate: true,
+            ..swiss_order()
+        };
+        assert!(ParsedOrder::parse(standard).is_ok());
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported_at_once_in_form_order() {
+        let raw = RawOrder {
+            recipient_name: " ".to_owned(),
+            street: "".to_owned(),
+            postal_code: "300".to_owned(),
+            city: "\t".to_owned(),
+            country: None,
+            phone: "12345".to_owned(),
+            internal_reference: Some("x".repeat(65)),
+            for_learning: true,
+            comment: Some("x".repeat(2001)),
+            has_certificate: false,
+        };
+        assert_eq!(
+            fields(ParsedOrder::parse(raw)),
+            [
+                "input.recipientName",
+                "input.street",
+                "input.postalCode",
+                "input.city",
+                "input.phone",
+                "input.internalReference",
+                "input.comment",
+                "input.certificate",
+            ]
+        );
+
+        let raw = RawOrder {
+            recipient_name: "".to_owned(),
+            street: "7".to_owned(),
+            postal_code: "".to_owned(),
+            city: "".to_owned(),
+            country: Some("CHE".to_owned()),
+            phone: " ".to_owned(),
+            internal_reference: Some("a\u{7}".to_owned()),
+            for_learning: true,
+            comment: Some("\u{0}".to_owned()),
+            has_certificate: false,
+        };
+        assert_eq!(
+            fields(ParsedOrder::parse(raw)),
+            [
+                "input.recipientName",
+                "input.street",
+                "input.postalCode",
+                "input.city",
+                "input.country",
+                "input.phone",
+                "input.internalReference",
+                "input.comment",
+                "input.certificate",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_invalid_country_is_reported_instead_of_postal_code_and_phone_checks() {
+        let raw = RawOrder {
+            country: Some("XX".to_owned()),
+            postal_code: "12".to_owned(),
+            phone: "12345".to_owned(),
+            ..swiss_order()
+        };
+        let errors = ParsedOrder::parse(raw).expect_err("rejected");
+        assert_eq!(
+            errors,
+            [FieldError {
+                field: "input.country".to_owned(),
+                message: "XX is not a country code (ISO 3166-1), e.g. CH".to_owned(),
+            }]
+        );
+
+        // A blank postal code or phone is wrong for any country.
+        let raw = RawOrder {
+            recipient_name: "".to_owned(),
+            country: Some("XX".to_owned()),
+            postal_code: " ".to_owned(),
+            phone: "".to_owned(),
+            ..swiss_order()
+        };
+        assert_eq!(
+            fields(ParsedOrder::parse(raw)),
+            [
+                "input.recipientName",
+                "input.postalCode",
+                "input.country",
+                "input.phone",
+            ]
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! The ticket's history: every change of a ticket writes a TicketEvent in
+//! the change's transaction ("nothing is ever updated without an event").
+
+use chrono::{DateTime, Utc};
+use entity::enums::{TicketEventKind, TicketStatus};
+use entity::{ticket_events, tickets};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ConnectionTrait};
+
+use crate::error::AppResult;
+
+/// One entry of a ticket's history.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub kind: TicketEventKind,
+    /// Who acted; `None` for the system.
+    pub actor_id: Option<i64>,
+    pub from: Option<TicketStatus>,
+    pub to: Option<TicketStatus>,
+    pub note: Option<&'a str>,
+}
+
+/// Writes `event` for `ticket` on `db` (the change's transaction).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    ticket: &tickets::Model,
+    event: NewEvent<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<ticket_events::Model> {
+    Ok(ticket_events::ActiveModel {
+        organisation_id: Set(ticket.organisation_id),
+        ticket_id: Set(ticket.id),
+        actor_id: Set(event.actor_id),
+        kind: Set(event.kind),
+        from_status: Set(event.from),
+        to_status: Set(event.to),
+        note: Set(event.note.map(str::to_owned)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}

@@ -1,0 +1,388 @@
+//! Root fields for tickets: reading them; the workflow mutations.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Upload};
+use chrono::{DateTime, Utc};
+use entity::tickets;
+use sea_orm::{ColumnTrait, QueryFilter};
+
+use super::reference::GemReference;
+use super::service;
+use super::types::{Comment, CommentVisibility, TYPE_NAME, Ticket, TicketKind, TicketStatus};
+use super::workflow::Action;
+use crate::attachments;
+use crate::domain::{ParsedOrder, RawOrder, multi_line, optional_single_line};
+use crate::error::{AppError, AppResult};
+use crate::graphql::ContextExt as _;
+use crate::organisations::types::TYPE_NAME as ORGANISATION;
+use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
+use crate::users::types::TYPE_NAME as USER;
+
+/// Which tickets to list; every criterion narrows the list.
+#[derive(InputObject, Default)]
+pub struct TicketFilter {
+    /// Any of these statuses.
+    pub status: Option<Vec<TicketStatus>>,
+    /// Any of these kinds.
+    pub kind: Option<Vec<TicketKind>>,
+    pub organisation_id: Option<ID>,
+    pub created_by_id: Option<ID>,
+    /// Created at or after.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Words found in the reference, the internal reference or the
+    /// recipient's name (case-insensitive).
+    pub search: Option<String>,
+}
+
+/// The order of a ticket list.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum TicketOrder {
+    /// Newest first (the default).
+    #[default]
+    CreatedAtDesc,
+    /// Oldest first.
+    CreatedAtAsc,
+    /// Most recently changed first.
+    UpdatedAtDesc,
+}
+
+#[derive(Default)]
+pub struct TicketsQuery;
+
+#[Object]
+impl TicketsQuery {
+    /// One ticket by id; null when absent or not visible.
+    async fn ticket(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Ticket>> {
+        let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
+        find(ctx, row_id).await
+    }
+
+    /// One ticket by its `GEM-` reference; null when absent or not visible.
+    async fn ticket_by_reference(
+        &self,
+        ctx: &Context<'_>,
+        reference: String,
+    ) -> AppResult<Option<Ticket>> {
+        let reference =
+            GemReference::parse(&reference).map_err(|m| AppError::validation("reference", m))?;
+        let scope = ctx.scope()?;
+        Ok(scope
+            .tickets()
+            .filter(tickets::Column::Reference.eq(reference.as_str()))
+            .one(&ctx.state()?.db)
+            .await?
+            .map(Ticket))
+    }
+
+    /// The tickets the viewer may see (partner members: their own, or the
+    /// organisation's when its visibility is ORGANISATION; managers: the
+    /// organisation's; staff: all), filtered and ordered.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
+    async fn tickets(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TicketFilter>,
+        order_by: Option<TicketOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<Page<Ticket>> {
+        let args = PageArgs::parse(first, after, last, before)?;
+        let scope = ctx.scope()?;
+        let mut select = scope.tickets();
+        if let Some(filter) = filter {
+            select = select.filter(service::filter_condition(
+                scope,
+                service::ListFilter {
+                    statuses: filter
+                        .status
+                        .map(|s| s.into_iter().map(Into::into).collect()),
+                    kinds: filter.kind.map(|k| k.into_iter().map(Into::into).collect()),
+                    organisation_id: filter
+                        .organisation_id
+                        .map(|id| {
+                            relay::parse_global_id(&id, ORGANISATION, "filter.organisationId")
+                        })
+                        .transpose()?,
+                    created_by_id: filter
+                        .created_by_id
+                        .map(|id| relay::parse_global_id(&id, USER, "filter.createdById"))
+                        .transpose()?,
+                    created_after: filter.created_after,
+                    created_before: filter.created_before,
+                    search: filter.search,
+                },
+            )?);
+        }
+        let key = match order_by.unwrap_or_default() {
+            TicketOrder::CreatedAtDesc => created_at(true),
+            TicketOrder::CreatedAtAsc => created_at(false),
+            TicketOrder::UpdatedAtDesc => SortKey {
+                column: tickets::Column::UpdatedAt,
+                id: tickets::Column::Id,
+                descending: true,
+                value_of: |row: &tickets::Model| SortValue::Time(row.updated_at),
+            },
+        };
+        relay::paginate(&ctx.state()?.db, select, key, args, Ticket).await
+    }
+}
+
+fn created_at(descending: bool) -> SortKey<tickets::Entity> {
+    SortKey {
+        column: tickets::Column::CreatedAt,
+        id: tickets::Column::Id,
+        descending,
+        value_of: |row| SortValue::Time(row.created_at),
+    }
+}
+
+/// One visible ticket by row id.
+pub async fn find(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<Ticket>> {
+    let scope = ctx.scope()?;
+    Ok(scope
+        .tickets()
+        .filter(tickets::Column::Id.eq(row_id))
+        .one(&ctx.state()?.db)
+        .await?
+        .map(Ticket))
+}
+
+/// One visible comment by row id.
+pub async fn find_comment(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<Comment>> {
+    let scope = ctx.scope()?;
+    Ok(scope
+        .comments()
+        .filter(entity::comments::Column::Id.eq(row_id))
+        .one(&ctx.state()?.db)
+        .await?
+        .map(Comment))
+}
+
+/// A laptop order ("Commander un ordinateur portable").
+#[derive(InputObject)]
+pub struct OrderLaptopInput {
+    /// The partner organisation ordering; staff ordering on its behalf must
+    /// name it, partners may omit it.
+    pub organisation_id: Option<ID>,
+    /// The person who receives the laptop.
+    pub recipient_name: String,
+    /// Street and number.
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    /// ISO 3166 alpha-2; CH when omitted.
+    pub country: Option<String>,
+    /// Needed for delivery problems; national or international format.
+    pub phone: String,
+    /// A case or person number, printed on the invoice (≤ 64 characters).
+    pub internal_reference: Option<String>,
+    /// For an apprentice or a student: comes with Windows and needs a
+    /// training certificate.
+    #[graphql(default)]
+    pub for_learning: bool,
+    /// "Je voulais encore dire ceci" (≤ 2,000 characters).
+    pub comment: Option<String>,
+    /// The training certificate (PDF, PNG or JPEG, ≤ 10 MiB), required
+    /// when `forLearning`.
+    pub certificate: Option<Upload>,
+}
+
+/// The registered request.
+#[derive(SimpleObject)]
+pub struct TicketPayload {
+    pub ticket: Ticket,
+}
+
+/// The added comment.
+#[derive(SimpleObject)]
+pub struct AddCommentPayload {
+    pub comment: Comment,
+}
+
+#[derive(Default)]
+pub struct TicketsMutation;
+
+#[Object]
+impl TicketsMutation {
+    /// Orders a laptop: registers a LAPTOP_ORDER ticket in REVIEW with its
+    /// order (and certificate). Every invalid field is reported at once,
+    /// and nothing is written then.
+    async fn order_laptop(
+        &self,
+        ctx: &Context<'_>,
+        input: OrderLaptopInput,
+    ) -> AppResult<TicketPayload> {
+        let scope = ctx.scope()?;
+        let organisation_id = input
+            .organisation_id
+            .as_ref()
+            .map(|id| relay::parse_global_id(id, ORGANISATION, "input.organisationId"))
+            .transpose()?;
+        let raw = RawOrder {
+            recipient_name: input.recipient_name,
+            street: input.street,
+            postal_code: input.postal_code,
+            city: input.city,
+            country: input.country,
+            phone: input.phone,
+            internal_reference: input.internal_reference,
+            for_learning: input.for_learning,
+            comment: input.comment,
+            has_certificate: input.certificate.is_some(),
+        };
+        let certificate = input
+            .certificate
+            .as_ref()
+            .map(|upload| attachments::service::prepare_upload(ctx, upload, "input.certificate"));
+        // Both the form and the file are checked before anything is
+        // written, and their errors are reported together.
+        let (order, certificate) = match (ParsedOrder::parse(raw), certificate.transpose()) {
+            (Ok(order), Ok(certificate)) => (order, certificate),
+            (order, certificate) => {
+                let mut errors = order.err().unwrap_or_default();
+                match certificate {
+                    Err(AppError::Validation(more)) => errors.extend(more),
+                    Err(other) => return Err(other),
+                    Ok(_) => {}
+                }
+                return Err(AppError::Validation(errors));
+            }
+        };
+        let ticket = service::order_laptop(
+            ctx.state()?,
+            scope,
+            service::NewOrder {
+                organisation_id,
+                order,
+                certificate,
+            },
+        )
+        .await?;
+        Ok(TicketPayload {
+            ticket: Ticket(ticket),
+        })
+    }
+
+    /// Moves a ticket to QUEUED, back to REVIEW, or to READY_TO_SHIP
+    /// (staff), with an optional note. READY_FOR_BILLING is reached with
+    /// `shipOrder`, CANCELLED with `cancelTicket`, BILLED by paying the
+    /// invoice. A step the workflow has no place for is a CONFLICT; a step
+    /// the viewer's role may not take is FORBIDDEN.
+    async fn transition_ticket(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        to: TicketStatus,
+        note: Option<String>,
+    ) -> AppResult<TicketPayload> {
+        let ticket_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
+        let action = match to {
+            TicketStatus::Queued => Action::Queue,
+            TicketStatus::Review => Action::ReturnToReview,
+            TicketStatus::ReadyToShip => Action::Approve,
+            TicketStatus::ReadyForBilling => {
+                return Err(AppError::validation(
+                    "to",
+                    "a ticket is marked shipped with shipOrder",
+                ));
+            }
+            TicketStatus::Cancelled => {
+                return Err(AppError::validation(
+                    "to",
+                    "a ticket is cancelled with cancelTicket and a reason",
+                ));
+            }
+            TicketStatus::Billed => {
+                return Err(AppError::validation(
+                    "to",
+                    "a ticket is billed when its invoice is paid",
+                ));
+            }
+        };
+        let note = optional_single_line(note.as_deref(), 2_000)
+            .map_err(|m| AppError::validation("note", m))?;
+        step(ctx, ticket_id, service::Step::Move { action, note }).await
+    }
+
+    /// Cancels a ticket, with a reason: partners while it is in REVIEW or
+    /// QUEUED, staff until it ships.
+    async fn cancel_ticket(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> AppResult<TicketPayload> {
+        let ticket_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
+        let reason = multi_line(&reason, 2_000).map_err(|m| AppError::validation("reason", m))?;
+        step(ctx, ticket_id, service::Step::Cancel { reason }).await
+    }
+
+    /// Records that the laptop of a READY_TO_SHIP order left (staff): the
+    /// only way to READY_FOR_BILLING.
+    async fn ship_order(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        device_model: String,
+        serial_number: String,
+        shipped_at: DateTime<Utc>,
+        tracking_number: Option<String>,
+    ) -> AppResult<TicketPayload> {
+        let row_id = relay::parse_global_id(&ticket_id, TYPE_NAME, "ticketId")?;
+        let now = ctx.state()?.clock.now();
+        let shipment = service::Shipment::parse(
+            &device_model,
+            &serial_number,
+            shipped_at,
+            tracking_number.as_deref(),
+            now,
+        )?;
+        step(ctx, row_id, service::Step::Ship(shipment)).await
+    }
+
+    /// Reports a problem with a delivered laptop (damaged, lost): opens a
+    /// DELIVERY_ISSUE ticket linked to the order's ticket.
+    async fn report_delivery_issue(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        description: String,
+    ) -> AppResult<TicketPayload> {
+        let row_id = relay::parse_global_id(&ticket_id, TYPE_NAME, "ticketId")?;
+        let ticket =
+            service::report_delivery_issue(ctx.state()?, ctx.scope()?, row_id, &description)
+                .await?;
+        Ok(TicketPayload {
+            ticket: Ticket(ticket),
+        })
+    }
+
+    /// Adds a comment (1 to 10,000 characters, plain text). Partners write
+    /// PUBLIC comments only; staff may write INTERNAL notes.
+    async fn add_comment(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        body: String,
+        #[graphql(default_with = "CommentVisibility::Public")] visibility: CommentVisibility,
+    ) -> AppResult<AddCommentPayload> {
+        let row_id = relay::parse_global_id(&ticket_id, TYPE_NAME, "ticketId")?;
+        let comment =
+            service::add_comment(ctx.state()?, ctx.scope()?, row_id, &body, visibility.into())
+                .await?;
+        Ok(AddCommentPayload {
+            comment: Comment(comment),
+        })
+    }
+}
+
+async fn step(ctx: &Context<'_>, ticket_id: i64, step: service::Step) -> AppResult<TicketPayload> {
+    let ticket = service::apply_step(ctx.state()?, ctx.scope()?, ticket_id, step).await?;
+    Ok(TicketPayload {
+        ticket: Ticket(ticket),
+    })
+}

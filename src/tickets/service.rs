@@ -1,0 +1,641 @@
+//! Ticket services: listing with filters; creating and changing tickets
+//! (each change one transaction with its event and its emails).
+
+use chrono::{DateTime, Utc};
+use entity::enums::{
+    CommentVisibility, EmailKind, Locale, OrganisationKind, TicketEventKind, TicketKind,
+    TicketStatus,
+};
+use entity::{comments, orders, organisations, tickets};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QuerySelect, QueryTrait, Statement, TransactionTrait,
+};
+
+use super::events::{self, NewEvent};
+use super::reference::GemReference;
+use super::workflow::{self, Action, Actor};
+use crate::attachments;
+use crate::attachments::service::PreparedFile;
+use crate::domain::{ParsedOrder, multi_line, single_line};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::notifications::templates::{self, TicketNews};
+use crate::notifications::{self, OutgoingEmail};
+use crate::policy::{self, Scope};
+use crate::state::AppState;
+
+/// Criteria of a ticket list, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub statuses: Option<Vec<TicketStatus>>,
+    pub kinds: Option<Vec<TicketKind>>,
+    pub organisation_id: Option<i64>,
+    pub created_by_id: Option<i64>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub search: Option<String>,
+}
+
+/// The filter as one condition, added to the scope's own (the search over
+/// recipient names goes through the scope's orders too).
+pub fn filter_condition(scope: &Scope, filter: ListFilter) -> AppResult<Condition> {
+    let mut condition = Condition::all();
+    if let Some(statuses) = filter.statuses {
+        condition = condition.add(tickets::Column::Status.is_in(statuses));
+    }
+    if let Some(kinds) = filter.kinds {
+        condition = condition.add(tickets::Column::Kind.is_in(kinds));
+    }
+    if let Some(id) = filter.organisation_id {
+        condition = condition.add(tickets::Column::OrganisationId.eq(id));
+    }
+    if let Some(id) = filter.created_by_id {
+        condition = condition.add(tickets::Column::CreatedById.eq(id));
+    }
+    if let Some(after) = filter.created_after {
+        condition = condition.add(tickets::Column::CreatedAt.gte(after));
+    }
+    if let Some(before) = filter.created_before {
+        condition = condition.add(tickets::Column::CreatedAt.lt(before));
+    }
+    if let Some(search) = filter.search {
+        let search = search.trim().to_lowercase();
+        if search.chars().count() > 100 {
+            return Err(AppError::validation(
+                "filter.search",
+                "must be at most 100 characters",
+            ));
+        }
+        for word in search.split_whitespace() {
+            let pattern = format!("%{}%", escape_like(word));
+            let like = |column: Expr| {
+                Expr::expr(Func::lower(column)).like(LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            let recipients = scope
+                .orders()
+                .select_only()
+                .column(orders::Column::TicketId)
+                .filter(like(Expr::col((
+                    orders::Entity,
+                    orders::Column::RecipientName,
+                ))))
+                .into_query();
+            condition = condition.add(
+                Condition::any()
+                    .add(like(Expr::col((
+                        tickets::Entity,
+                        tickets::Column::Reference,
+                    ))))
+                    .add(like(Expr::col((
+                        tickets::Entity,
+                        tickets::Column::InternalReference,
+                    ))))
+                    .add(tickets::Column::Id.in_subquery(recipients)),
+            );
+        }
+    }
+    Ok(condition)
+}
+
+/// `%`, `_` and `\\` match themselves in a search.
+fn escape_like(word: &str) -> String {
+    let mut escaped = String::with_capacity(word.len());
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// Takes the next `GEM-<n>` inside `txn`. The counter row stays locked
+/// until the transaction ends, so concurrent orders get consecutive
+/// numbers, and a rolled-back order gives its number back: no gaps. It
+/// must be the transaction's first write (SQLite then takes its write lock
+/// at once instead of failing to upgrade a read).
+pub async fn next_reference(txn: &DatabaseTransaction) -> AppResult<GemReference> {
+    let backend = txn.get_database_backend();
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            backend,
+            "UPDATE counters SET value = value + 1 WHERE name = 'gem' RETURNING value",
+        ))
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the gem counter row is missing")))?;
+    let value: i64 = row.try_get("", "value")?;
+    Ok(GemReference::from_number(value))
+}
+
+/// A laptop order, parsed, for one organisation.
+pub struct NewOrder {
+    /// Required for staff ordering on behalf of a partner; partners order
+    /// for their own organisation.
+    pub organisation_id: Option<i64>,
+    pub order: ParsedOrder,
+    pub certificate: Option<PreparedFile>,
+}
+
+/// Registers a laptop order: the ticket (LAPTOP_ORDER, REVIEW), its order,
+/// its first event, its certificate and the confirmation email, in one
+/// transaction.
+pub async fn order_laptop(
+    state: &AppState,
+    scope: &Scope,
+    new: NewOrder,
+) -> AppResult<tickets::Model> {
+    let viewer = scope.viewer();
+    let organisation_id = match (viewer.is_staff(), new.organisation_id) {
+        (false, Some(id)) if id != viewer.organisation_id => {
+            return Err(AppError::NotFound("organisation"));
+        }
+        (false, _) => viewer.organisation_id,
+        (true, Some(id)) => id,
+        (true, None) => {
+            return Err(AppError::validation(
+                "input.organisationId",
+                "staff order on behalf of a partner: name the organisation",
+            ));
+        }
+    };
+    let organisation = scope
+        .organisations()
+        .filter(organisations::Column::Id.eq(organisation_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    if organisation.kind != OrganisationKind::Partner || organisation.archived_at.is_some() {
+        return Err(AppError::validation(
+            "input.organisationId",
+            "laptops are ordered for an active partner organisation",
+        ));
+    }
+    let now = state.clock.now();
+    let order = &new.order;
+    let txn = state.db.begin().await?;
+    let result = async {
+        let reference = next_reference(&txn).await?;
+        let ticket = tickets::ActiveModel {
+            organisation_id: Set(organisation.id),
+            reference: Set(reference.as_str().to_owned()),
+            created_by_id: Set(viewer.user_id),
+            kind: Set(TicketKind::LaptopOrder),
+            status: Set(TicketStatus::Review),
+            subject: Set(format!("Laptop for {}", order.recipient_name())),
+            description: Set(None),
+            internal_reference: Set(order.internal_reference().map(str::to_owned)),
+            related_ticket_id: Set(None),
+            version: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        orders::ActiveModel {
+            organisation_id: Set(organisation.id),
+            ticket_id: Set(ticket.id),
+            recipient_name: Set(order.recipient_name().to_owned()),
+            street: Set(order.street().to_owned()),
+            postal_code: Set(order.postal_code().as_str().to_owned()),
+            city: Set(order.city().to_owned()),
+            country: Set(order.country().as_str().to_owned()),
+            phone: Set(order.phone().as_str().to_owned()),
+            for_learning: Set(order.for_learning()),
+            comment: Set(order.comment().map(str::to_owned)),
+            device_model: Set(None),
+            serial_number: Set(None),
+            shipped_at: Set(None),
+            tracking_number: Set(None),
+            shipped_by_id: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        events::record(
+            &txn,
+            &ticket,
+            NewEvent {
+                kind: TicketEventKind::Created,
+                actor_id: Some(viewer.user_id),
+                from: None,
+                to: Some(TicketStatus::Review),
+                note: None,
+            },
+            now,
+        )
+        .await?;
+        if let Some(certificate) = &new.certificate {
+            attachments::service::store_and_record(
+                &txn,
+                state,
+                &ticket,
+                viewer.user_id,
+                certificate,
+            )
+            .await?;
+        }
+        notify_creator(&txn, &ticket, TicketNews::Created, now).await?;
+        Ok::<_, AppError>(ticket)
+    }
+    .await;
+    finish(state, txn, result, new.certificate.as_ref()).await
+}
+
+/// Commits on success; on failure rolls back and removes a file stored
+/// for the failed request.
+async fn finish<T>(
+    state: &AppState,
+    txn: DatabaseTransaction,
+    result: AppResult<T>,
+    file: Option<&PreparedFile>,
+) -> AppResult<T> {
+    let outcome = match result {
+        Ok(value) => txn.commit().await.map(|()| value).map_err(AppError::from),
+        Err(e) => {
+            txn.rollback().await.ok();
+            Err(e)
+        }
+    };
+    if let Some(file) = file {
+        if outcome.is_ok() {
+            // A concurrent failed upload of the same bytes may have removed
+            // the shared blob between our write and our commit.
+            attachments::service::ensure_stored(state, file).await;
+        } else {
+            attachments::service::discard_unreferenced(
+                state,
+                &file.storage_key(state.storage.as_ref()),
+            )
+            .await;
+        }
+    }
+    outcome
+}
+
+/// Emails the ticket's creator, in the creator's language, on `db` (the
+/// change's transaction).
+async fn notify_creator(
+    db: &impl ConnectionTrait,
+    ticket: &tickets::Model,
+    news: TicketNews<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(creator) = policy::system::notification_recipient(db, ticket.created_by_id).await?
+    else {
+        return Ok(());
+    };
+    if !creator.is_active {
+        return Ok(());
+    }
+    let (subject, body) = templates::ticket_email(
+        creator.locale,
+        &creator.display_name,
+        &ticket.reference,
+        news,
+    );
+    let kind = match news {
+        TicketNews::StaffReply { .. } => EmailKind::StaffReply,
+        TicketNews::Created | TicketNews::StatusChanged { .. } => EmailKind::StatusChanged,
+    };
+    notifications::enqueue(
+        db,
+        OutgoingEmail {
+            organisation_id: ticket.organisation_id,
+            user_id: Some(creator.id),
+            kind,
+            to: creator.email,
+            locale: creator.locale,
+            subject,
+            body,
+        },
+        now,
+    )
+    .await
+}
+
+/// What staff record when a laptop leaves.
+#[derive(Debug, Clone)]
+pub struct Shipment {
+    pub device_model: String,
+    pub serial_number: String,
+    pub shipped_at: DateTime<Utc>,
+    pub tracking_number: Option<String>,
+}
+
+impl Shipment {
+    /// Checks every field at once.
+    pub fn parse(
+        device_model: &str,
+        serial_number: &str,
+        shipped_at: DateTime<Utc>,
+        tracking_number: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> AppResult<Self> {
+        let mut errors = Vec::new();
+        let mut text = |field: &str, value: &str, max: usize| match single_line(value, max) {
+            Ok(value) => Some(value),
+            Err(message) => {
+                errors.push(FieldError {
+                    field: field.to_owned(),
+                    message,
+                });
+                None
+            }
+        };
+        let device_model = text("deviceModel", device_model, 200);
+        let serial_number = text("serialNumber", serial_number, 100);
+        let tracking_number = match tracking_number.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => text("trackingNumber", t, 100),
+            None => None,
+        };
+        if shipped_at > now + chrono::Duration::hours(1) {
+            errors.push(FieldError {
+                field: "shippedAt".to_owned(),
+                message: "must not be in the future".to_owned(),
+            });
+        }
+        match (device_model, serial_number) {
+            (Some(device_model), Some(serial_number)) if errors.is_empty() => Ok(Self {
+                device_model,
+                serial_number,
+                shipped_at,
+                tracking_number,
+            }),
+            _ => Err(AppError::Validation(errors)),
+        }
+    }
+}
+
+/// A workflow step on a ticket, with what it needs.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// `transitionTicket` to QUEUED, REVIEW or READY_TO_SHIP, with an optional note.
+    Move {
+        action: Action,
+        note: Option<String>,
+    },
+    /// `cancelTicket`, with its reason.
+    Cancel { reason: String },
+    /// `shipOrder`.
+    Ship(Shipment),
+}
+
+/// Applies a workflow step: the state machine decides, the ticket's
+/// version guards against a concurrent change (one wins, the other gets
+/// CONFLICT), and the event and the creator's email go in the same
+/// transaction.
+pub async fn apply_step(
+    state: &AppState,
+    scope: &Scope,
+    ticket_id: i64,
+    step: Step,
+) -> AppResult<tickets::Model> {
+    let viewer = scope.viewer();
+    let ticket = scope
+        .tickets()
+        .filter(tickets::Column::Id.eq(ticket_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("ticket"))?;
+    let (action, note) = match &step {
+        Step::Move { action, note } => (*action, note.clone()),
+        Step::Cancel { reason } => (Action::Cancel, Some(reason.clone())),
+        Step::Ship(shipment) => (
+            Action::Ship,
+            shipment
+                .tracking_number
+                .clone()
+                .map(|t| format!("Tracking number {t}")),
+        ),
+    };
+    let to = workflow::transition(ticket.status, action, Actor::from(viewer.role))?;
+    if ticket.kind != TicketKind::LaptopOrder && matches!(action, Action::Approve | Action::Ship) {
+        return Err(AppError::conflict(
+            "only laptop orders are approved for shipping and shipped",
+        ));
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let result = async {
+        let claimed = tickets::Entity::update_many()
+            .col_expr(tickets::Column::Status, Expr::value(to))
+            .col_expr(
+                tickets::Column::Version,
+                Expr::col(tickets::Column::Version).add(1),
+            )
+            .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+            .filter(tickets::Column::Id.eq(ticket.id))
+            .filter(tickets::Column::Version.eq(ticket.version))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Err(AppError::conflict(
+                "the ticket was changed meanwhile; reload it and try again",
+            ));
+        }
+        if let Step::Ship(shipment) = &step {
+            let shipped = orders::Entity::update_many()
+                .col_expr(
+                    orders::Column::DeviceModel,
+                    Expr::value(shipment.device_model.clone()),
+                )
+                .col_expr(
+                    orders::Column::SerialNumber,
+                    Expr::value(shipment.serial_number.clone()),
+                )
+                .col_expr(orders::Column::ShippedAt, Expr::value(shipment.shipped_at))
+                .col_expr(
+                    orders::Column::TrackingNumber,
+                    Expr::value(shipment.tracking_number.clone()),
+                )
+                .col_expr(orders::Column::ShippedById, Expr::value(viewer.user_id))
+                .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+                .filter(orders::Column::TicketId.eq(ticket.id))
+                .exec(&txn)
+                .await?;
+            if shipped.rows_affected != 1 {
+                return Err(AppError::conflict("this ticket has no order to ship"));
+            }
+        }
+        let kind = if matches!(step, Step::Ship(_)) {
+            TicketEventKind::Shipped
+        } else {
+            TicketEventKind::StatusChanged
+        };
+        events::record(
+            &txn,
+            &ticket,
+            NewEvent {
+                kind,
+                actor_id: Some(viewer.user_id),
+                from: Some(ticket.status),
+                to: Some(to),
+                note: note.as_deref(),
+            },
+            now,
+        )
+        .await?;
+        let creator_locale = policy::system::notification_recipient(&txn, ticket.created_by_id)
+            .await?
+            .map_or(Locale::Fr, |u| u.locale);
+        let label = workflow::status_label(to, creator_locale);
+        notify_creator(
+            &txn,
+            &ticket,
+            TicketNews::StatusChanged {
+                status: label,
+                note: note.as_deref(),
+            },
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+    .await;
+    finish(state, txn, result, None).await?;
+    scope
+        .tickets()
+        .filter(tickets::Column::Id.eq(ticket.id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("ticket"))
+}
+
+/// Reports a problem with a delivered laptop (damaged, lost): a new
+/// DELIVERY_ISSUE ticket linked to the order's ticket, in the order's
+/// organisation.
+pub async fn report_delivery_issue(
+    state: &AppState,
+    scope: &Scope,
+    ticket_id: i64,
+    description: &str,
+) -> AppResult<tickets::Model> {
+    let viewer = scope.viewer();
+    let description =
+        multi_line(description, 10_000).map_err(|m| AppError::validation("description", m))?;
+    let shipped = scope
+        .tickets()
+        .filter(tickets::Column::Id.eq(ticket_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("ticket"))?;
+    let delivered = shipped.kind == TicketKind::LaptopOrder
+        && matches!(
+            shipped.status,
+            TicketStatus::ReadyForBilling | TicketStatus::Billed
+        );
+    if !delivered {
+        return Err(AppError::conflict(
+            "a delivery issue is reported on a laptop order that has shipped",
+        ));
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let result = async {
+        let reference = next_reference(&txn).await?;
+        let ticket = tickets::ActiveModel {
+            organisation_id: Set(shipped.organisation_id),
+            reference: Set(reference.as_str().to_owned()),
+            created_by_id: Set(viewer.user_id),
+            kind: Set(TicketKind::DeliveryIssue),
+            status: Set(TicketStatus::Review),
+            subject: Set(format!("Delivery problem on {}", shipped.reference)),
+            description: Set(Some(description)),
+            internal_reference: Set(shipped.internal_reference.clone()),
+            related_ticket_id: Set(Some(shipped.id)),
+            version: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        events::record(
+            &txn,
+            &ticket,
+            NewEvent {
+                kind: TicketEventKind::Created,
+                actor_id: Some(viewer.user_id),
+                from: None,
+                to: Some(TicketStatus::Review),
+                note: None,
+            },
+            now,
+        )
+        .await?;
+        notify_creator(&txn, &ticket, TicketNews::Created, now).await?;
+        Ok(ticket)
+    }
+    .await;
+    finish(state, txn, result, None).await
+}
+
+/// Adds a comment. Partners write PUBLIC comments only; staff both. A
+/// staff PUBLIC comment emails the ticket's creator. Only PUBLIC comments
+/// touch the ticket's `updated_at`, so that an internal note leaves no
+/// trace a partner could see.
+pub async fn add_comment(
+    state: &AppState,
+    scope: &Scope,
+    ticket_id: i64,
+    body: &str,
+    visibility: CommentVisibility,
+) -> AppResult<comments::Model> {
+    let viewer = scope.viewer();
+    let ticket = scope
+        .tickets()
+        .filter(tickets::Column::Id.eq(ticket_id))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound("ticket"))?;
+    if visibility == CommentVisibility::Internal && !viewer.is_staff() {
+        return Err(AppError::forbidden("only staff write internal notes"));
+    }
+    let body = multi_line(body, 10_000).map_err(|m| AppError::validation("body", m))?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let result = async {
+        let comment = comments::ActiveModel {
+            organisation_id: Set(ticket.organisation_id),
+            ticket_id: Set(ticket.id),
+            author_id: Set(viewer.user_id),
+            body: Set(body.clone()),
+            visibility: Set(visibility),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        if visibility == CommentVisibility::Public {
+            tickets::Entity::update_many()
+                .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+                .filter(tickets::Column::Id.eq(ticket.id))
+                .exec(&txn)
+                .await?;
+            if viewer.is_staff() && ticket.created_by_id != viewer.user_id {
+                let author = policy::system::notification_recipient(&txn, viewer.user_id)
+                    .await?
+                    .map(|u| u.display_name)
+                    .unwrap_or_default();
+                notify_creator(
+                    &txn,
+                    &ticket,
+                    TicketNews::StaffReply {
+                        author: &author,
+                        body: &body,
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+        Ok(comment)
+    }
+    .await;
+    finish(state, txn, result, None).await
+}

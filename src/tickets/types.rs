@@ -1,0 +1,392 @@
+//! GraphQL types of tickets, their orders, comments and history.
+
+use async_graphql::connection::Connection;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::TicketKind as DbTicketKind;
+use entity::{comments, orders, ticket_events, tickets};
+
+use super::loaders::{
+    CommentsByTicketLoader, EventsByTicketLoader, OrderByTicketLoader, TicketLoader,
+};
+use super::workflow::{self, Action, Actor};
+use crate::attachments::types::Attachment;
+use crate::error::{AppError, AppResult};
+use crate::graphql::ContextExt as _;
+use crate::organisations::loaders::OrganisationLoader;
+use crate::organisations::types::Organisation;
+use crate::relay::{self, PageArgs};
+use crate::users::types::Person;
+
+pub const TYPE_NAME: &str = "Ticket";
+pub const COMMENT_TYPE_NAME: &str = "Comment";
+pub const EVENT_TYPE_NAME: &str = "TicketEvent";
+
+/// What a ticket is about.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TicketKind")]
+pub enum TicketKind {
+    /// "Commander un ordinateur portable": carries an order.
+    LaptopOrder,
+    /// A problem with a delivered laptop (damaged, lost), linked to its order's ticket.
+    DeliveryIssue,
+    Other,
+}
+
+/// Where a ticket stands (seed §4).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TicketStatus")]
+pub enum TicketStatus {
+    /// Examen: the provider checks the request.
+    Review,
+    /// File d'attente: waits for capacity.
+    Queued,
+    /// Prêt pour l'envoi: reviewed, ships within days.
+    ReadyToShip,
+    /// Prêt pour la compensation: shipped; the invoice is issued per agreement.
+    ReadyForBilling,
+    /// Facturé: shipped and paid; closed.
+    Billed,
+    /// Withdrawn by the partner or rejected by staff, with a reason; closed.
+    Cancelled,
+}
+
+/// Who may read a comment.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::CommentVisibility")]
+pub enum CommentVisibility {
+    /// The partner and the provider.
+    Public,
+    /// The provider's staff only.
+    Internal,
+}
+
+/// What happened to a ticket.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TicketEventKind")]
+pub enum TicketEventKind {
+    Created,
+    StatusChanged,
+    Shipped,
+    Invoiced,
+    Commented,
+    AttachmentAdded,
+}
+
+/// A step of the workflow.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "Action")]
+pub enum TicketAction {
+    /// To QUEUED (`transitionTicket`).
+    Queue,
+    /// Back to REVIEW (`transitionTicket`).
+    ReturnToReview,
+    /// To READY_TO_SHIP (`transitionTicket`).
+    Approve,
+    /// To READY_FOR_BILLING (`shipOrder`).
+    Ship,
+    /// To BILLED, when the invoice is paid (invoicing only).
+    MarkBilled,
+    /// To CANCELLED (`cancelTicket`).
+    Cancel,
+}
+
+/// A step the viewer may take next.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct TicketTransition {
+    pub action: TicketAction,
+    pub to: TicketStatus,
+}
+
+/// The steps `actor` may take on `ticket`: the workflow's answer, less
+/// shipping for tickets that carry no order.
+pub fn available_actions(ticket: &tickets::Model, actor: Actor) -> Vec<Action> {
+    workflow::available_actions(ticket.status, actor)
+        .into_iter()
+        .filter(|action| {
+            ticket.kind == DbTicketKind::LaptopOrder
+                || !matches!(action, Action::Approve | Action::Ship)
+        })
+        .collect()
+}
+
+/// A request in the service desk.
+#[derive(Debug, Clone)]
+pub struct Ticket(pub tickets::Model);
+
+#[Object]
+impl Ticket {
+    /// Global object id.
+    pub async fn id(&self) -> ID {
+        relay::to_global_id(TYPE_NAME, self.0.id)
+    }
+
+    /// `GEM-<n>`, printed on invoices.
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+
+    async fn kind(&self) -> TicketKind {
+        self.0.kind.into()
+    }
+
+    async fn status(&self) -> TicketStatus {
+        self.0.status.into()
+    }
+
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+
+    /// Free text of a delivery issue or other request.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The partner's case or person number, also printed on the invoice.
+    async fn internal_reference(&self) -> Option<&str> {
+        self.0.internal_reference.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Organisation> {
+        ctx.loader::<DataLoader<OrganisationLoader>>()?
+            .load_one(self.0.organisation_id)
+            .await?
+            .map(Organisation)
+            .ok_or(AppError::NotFound("organisation"))
+    }
+
+    /// Who created the ticket.
+    async fn created_by(&self, ctx: &Context<'_>) -> AppResult<Option<Person>> {
+        Person::load(ctx, self.0.created_by_id).await
+    }
+
+    /// The laptop order of a LAPTOP_ORDER ticket.
+    async fn order(&self, ctx: &Context<'_>) -> AppResult<Option<Order>> {
+        Ok(ctx
+            .loader::<DataLoader<OrderByTicketLoader>>()?
+            .load_one(self.0.id)
+            .await?
+            .map(Order))
+    }
+
+    /// For a delivery issue: the ticket of the order concerned.
+    async fn related_ticket(&self, ctx: &Context<'_>) -> AppResult<Option<Ticket>> {
+        let Some(related) = self.0.related_ticket_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loader::<DataLoader<TicketLoader>>()?
+            .load_one(related)
+            .await?
+            .map(Ticket))
+    }
+
+    /// The messages on the ticket, oldest first. Partners see PUBLIC ones only.
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<Connection<String, Comment, relay::TotalCount>> {
+        let args = PageArgs::parse(first, after, last, before)?;
+        let all = ctx
+            .loader::<DataLoader<CommentsByTicketLoader>>()?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(relay::paginate_loaded(all, args, |c| c.id, Comment))
+    }
+
+    /// The number of comments the viewer may read.
+    async fn comment_count(&self, ctx: &Context<'_>) -> AppResult<usize> {
+        Ok(ctx
+            .loader::<DataLoader<CommentsByTicketLoader>>()?
+            .load_one(self.0.id)
+            .await?
+            .map_or(0, |comments| comments.len()))
+    }
+
+    /// Files on the ticket (training certificate, photos), oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> AppResult<Vec<Attachment>> {
+        crate::attachments::graphql::list_for_ticket(ctx, self.0.id).await
+    }
+
+    /// The ticket's history (creation, status changes, shipping, invoicing), oldest first.
+    async fn events(&self, ctx: &Context<'_>) -> AppResult<Vec<TicketEvent>> {
+        Ok(ctx
+            .loader::<DataLoader<EventsByTicketLoader>>()?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(TicketEvent)
+            .collect())
+    }
+
+    /// The workflow steps the viewer may take next.
+    async fn available_transitions(&self, ctx: &Context<'_>) -> AppResult<Vec<TicketTransition>> {
+        let actor = Actor::from(ctx.scope()?.viewer().role);
+        Ok(available_actions(&self.0, actor)
+            .into_iter()
+            .map(|action| TicketTransition {
+                action: action.into(),
+                to: action.target().into(),
+            })
+            .collect())
+    }
+}
+
+/// The laptop order carried by a LAPTOP_ORDER ticket.
+#[derive(Debug, Clone)]
+pub struct Order(pub orders::Model);
+
+#[Object]
+impl Order {
+    async fn recipient_name(&self) -> &str {
+        &self.0.recipient_name
+    }
+
+    /// Street and number.
+    async fn street(&self) -> &str {
+        &self.0.street
+    }
+
+    async fn postal_code(&self) -> &str {
+        &self.0.postal_code
+    }
+
+    async fn city(&self) -> &str {
+        &self.0.city
+    }
+
+    /// ISO 3166 alpha-2 country code.
+    async fn country(&self) -> &str {
+        &self.0.country
+    }
+
+    /// E.164, for delivery problems.
+    async fn phone(&self) -> &str {
+        &self.0.phone
+    }
+
+    /// A laptop for an apprentice or a student: comes with Windows, needs a training certificate.
+    async fn for_learning(&self) -> bool {
+        self.0.for_learning
+    }
+
+    /// "Je voulais encore dire ceci".
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+
+    /// Set when shipped.
+    async fn device_model(&self) -> Option<&str> {
+        self.0.device_model.as_deref()
+    }
+
+    /// Set when shipped.
+    async fn serial_number(&self) -> Option<&str> {
+        self.0.serial_number.as_deref()
+    }
+
+    async fn shipped_at(&self) -> Option<DateTime<Utc>> {
+        self.0.shipped_at
+    }
+
+    async fn tracking_number(&self) -> Option<&str> {
+        self.0.tracking_number.as_deref()
+    }
+}
+
+/// A message in a ticket's history.
+#[derive(Debug, Clone)]
+pub struct Comment(pub comments::Model);
+
+#[Object]
+impl Comment {
+    /// Global object id.
+    pub async fn id(&self) -> ID {
+        relay::to_global_id(COMMENT_TYPE_NAME, self.0.id)
+    }
+
+    /// Plain text.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    async fn visibility(&self) -> CommentVisibility {
+        self.0.visibility.into()
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn author(&self, ctx: &Context<'_>) -> AppResult<Option<Person>> {
+        Person::load(ctx, self.0.author_id).await
+    }
+
+    /// The ticket the comment is on.
+    async fn ticket(&self, ctx: &Context<'_>) -> AppResult<Option<Ticket>> {
+        Ok(ctx
+            .loader::<DataLoader<TicketLoader>>()?
+            .load_one(self.0.ticket_id)
+            .await?
+            .map(Ticket))
+    }
+}
+
+/// One entry of a ticket's history.
+#[derive(Debug, Clone)]
+pub struct TicketEvent(pub ticket_events::Model);
+
+#[Object]
+impl TicketEvent {
+    /// Global object id.
+    pub async fn id(&self) -> ID {
+        relay::to_global_id(EVENT_TYPE_NAME, self.0.id)
+    }
+
+    async fn kind(&self) -> TicketEventKind {
+        self.0.kind.into()
+    }
+
+    /// The status before the change.
+    async fn from(&self) -> Option<TicketStatus> {
+        self.0.from_status.map(Into::into)
+    }
+
+    /// The status after the change.
+    async fn to(&self) -> Option<TicketStatus> {
+        self.0.to_status.map(Into::into)
+    }
+
+    /// The reason or remark given with the change.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    /// Who acted; null for the system.
+    async fn actor(&self, ctx: &Context<'_>) -> AppResult<Option<Person>> {
+        match self.0.actor_id {
+            Some(id) => Person::load(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

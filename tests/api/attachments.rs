@@ -1,0 +1,524 @@
+//! `uploadAttachment` (GraphQL multipart request) and
+//! `GET /attachments/{id}`: files checked by their bytes, stored once,
+//! downloaded with the visibility of their ticket, and nothing left behind
+//! by a refused upload.
+
+use entity::enums::{Role, TicketEventKind, TicketKind, TicketStatus};
+use entity::{attachments, ticket_events, tickets};
+use partnerdesk::clock::Clock as _;
+use reqwest::StatusCode;
+use reqwest::header;
+use reqwest::multipart::{Form, Part};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, PaginatorTrait as _};
+use sea_orm::{QueryFilter as _, QueryOrder as _};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestUser, World, error_code, world};
+
+const UPLOAD: &str = "mutation($ticketId: ID!, $file: Upload!) {
+  uploadAttachment(ticketId: $ticketId, file: $file) {
+    attachment {
+      id fileName contentType sizeBytes sha256 createdAt downloadUrl
+      uploadedBy { displayName isStaff }
+    }
+  }
+}";
+
+const TEN_MIB: usize = 10 * 1024 * 1024;
+
+/// A small but well-formed PDF.
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n\
+      2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n\
+      trailer <</Root 1 0 R>>\n%%EOF\n"
+        .to_vec()
+}
+
+/// A PDF header followed by padding, `len` bytes in all.
+fn pdf_of_size(len: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.resize(len, b' ');
+    bytes
+}
+
+/// The start of a Windows executable.
+fn exe() -> Vec<u8> {
+    let mut bytes = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec();
+    bytes.resize(512, 0);
+    bytes
+}
+
+/// Inserts a ticket created by `creator` in its organisation.
+async fn create_ticket(app: &TestApp, creator: &TestUser, status: TicketStatus) -> tickets::Model {
+    let now = app.clock.now();
+    let n = tickets::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count tickets")
+        + 1;
+    tickets::ActiveModel {
+        organisation_id: Set(creator.user.organisation_id),
+        reference: Set(format!("GEM-{n}")),
+        created_by_id: Set(creator.user.id),
+        kind: Set(TicketKind::LaptopOrder),
+        status: Set(status),
+        subject: Set("Laptop for an apprentice".to_owned()),
+        description: Set(None),
+        internal_reference: Set(None),
+        related_ticket_id: Set(None),
+        version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("insert ticket")
+}
+
+fn ticket_id(ticket: &tickets::Model) -> String {
+    partnerdesk::relay::to_global_id("Ticket", ticket.id).0
+}
+
+/// Sends `uploadAttachment` as a GraphQL multipart request: `operations`,
+/// `map`, then the file part `0`.
+async fn upload_response(
+    app: &TestApp,
+    token: Option<&str>,
+    ticket_id: &str,
+    file_name: &str,
+    client_content_type: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let operations = json!({
+        "query": UPLOAD,
+        "variables": { "ticketId": ticket_id, "file": null },
+    });
+    let file = Part::bytes(bytes)
+        .file_name(file_name.to_owned())
+        .mime_str(client_content_type)
+        .expect("content type");
+    let form = Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.file"] }).to_string())
+        .part("0", file);
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .multipart(form);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("upload request")
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    ticket: &tickets::Model,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Value {
+    let response = upload_response(
+        app,
+        Some(token),
+        &ticket_id(ticket),
+        file_name,
+        "application/pdf",
+        bytes,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK, "upload answered");
+    response.json().await.expect("JSON body")
+}
+
+/// The `attachment` of a successful upload.
+fn uploaded(body: &Value) -> &Value {
+    let attachment = &body["data"]["uploadAttachment"]["attachment"];
+    assert!(attachment.is_object(), "upload failed: {body}");
+    attachment
+}
+
+async fn download(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
+    let mut request = app.client.get(format!("{}{path}", app.address));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("download request")
+}
+
+async fn attachment_rows(app: &TestApp) -> u64 {
+    attachments::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count attachments")
+}
+
+/// Every file under the data directory's `attachments/`, at any depth.
+fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&app.state.config.data_dir.join("attachments"), &mut found);
+    found
+}
+
+/// Asserts a VALIDATION error on argument `file` that left no row and no
+/// stored file behind.
+async fn assert_refused_without_trace(app: &TestApp, body: &Value) {
+    assert_eq!(error_code(body), Some("VALIDATION"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "file", "{body}");
+    assert!(body["data"].is_null() || body["data"]["uploadAttachment"].is_null());
+    assert_eq!(attachment_rows(app).await, 0, "no attachment row");
+    assert_eq!(
+        stored_files(app),
+        Vec::<std::path::PathBuf>::new(),
+        "no file"
+    );
+}
+
+/// A colleague of `World::member` in Alpha (CREATOR_ONLY).
+async fn alpha_colleague(w: &World) -> TestUser {
+    w.app
+        .create_user(&w.alpha, Role::PartnerMember, "Cleo Colleague")
+        .await
+}
+
+#[tokio::test]
+async fn partner_uploads_a_pdf_to_its_ticket_and_downloads_it() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let token = w.token(&w.member).await;
+    let bytes = pdf();
+
+    // The client's declared type is not trusted either way.
+    let response = upload_response(
+        &w.app,
+        Some(&token),
+        &ticket_id(&ticket),
+        "Attestation de formation.pdf",
+        "application/octet-stream",
+        bytes.clone(),
+    )
+    .await;
+    let body: Value = response.json().await.expect("JSON body");
+    let attachment = uploaded(&body);
+    assert_eq!(attachment["fileName"], "Attestation de formation.pdf");
+    assert_eq!(attachment["contentType"], "application/pdf");
+    assert_eq!(attachment["sizeBytes"], bytes.len());
+    let sha256 = attachment["sha256"].as_str().expect("sha256");
+    assert_eq!(sha256.len(), 64);
+    assert_eq!(attachment["uploadedBy"]["displayName"], "Max Member");
+    assert_eq!(attachment["uploadedBy"]["isStaff"], false);
+    let id = attachment["id"].as_str().expect("id");
+    let url = attachment["downloadUrl"].as_str().expect("downloadUrl");
+    assert_eq!(url, format!("/attachments/{id}"));
+
+    let event = ticket_events::Entity::find()
+        .filter(ticket_events::Column::TicketId.eq(ticket.id))
+        .order_by_desc(ticket_events::Column::Id)
+        .one(&w.app.state.db)
+        .await
+        .expect("query events")
+        .expect("an event");
+    assert_eq!(event.kind, TicketEventKind::AttachmentAdded);
+    assert_eq!(event.actor_id, Some(w.member.user.id));
+    assert_eq!(event.note.as_deref(), Some("Attestation de formation.pdf"));
+
+    let response = download(&w.app, Some(&token), url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    assert_eq!(headers[header::CONTENT_TYPE], "application/pdf");
+    assert_eq!(
+        headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"Attestation de formation.pdf\""
+    );
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
+    assert_eq!(
+        headers[header::CONTENT_LENGTH],
+        bytes.len().to_string().as_str()
+    );
+    assert_eq!(
+        response.bytes().await.expect("body").as_ref(),
+        bytes.as_slice()
+    );
+}
+
+#[tokio::test]
+async fn non_ascii_file_names_are_offered_in_rfc_5987_form() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let token = w.token(&w.member).await;
+    let body = upload(&w.app, &token, &ticket, "../Lehrvertrag Müller.pdf", pdf()).await;
+    let attachment = uploaded(&body);
+    assert_eq!(attachment["fileName"], "Lehrvertrag Müller.pdf");
+
+    let url = attachment["downloadUrl"].as_str().expect("downloadUrl");
+    let response = download(&w.app, Some(&token), url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"Lehrvertrag M_ller.pdf\"; \
+         filename*=UTF-8''Lehrvertrag%20M%C3%BCller.pdf"
+    );
+}
+
+#[tokio::test]
+async fn an_exe_renamed_pdf_is_refused_and_leaves_no_row_and_no_file() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let token = w.token(&w.member).await;
+    let body = upload(&w.app, &token, &ticket, "certificate.pdf", exe()).await;
+    assert_refused_without_trace(&w.app, &body).await;
+}
+
+#[tokio::test]
+async fn an_empty_file_is_refused() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let token = w.token(&w.member).await;
+    let body = upload(&w.app, &token, &ticket, "certificate.pdf", Vec::new()).await;
+    assert_refused_without_trace(&w.app, &body).await;
+}
+
+#[tokio::test]
+async fn a_file_of_10_mib_and_one_byte_is_refused_and_10_mib_exactly_is_accepted() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let token = w.token(&w.member).await;
+
+    let body = upload(&w.app, &token, &ticket, "big.pdf", pdf_of_size(TEN_MIB + 1)).await;
+    assert_refused_without_trace(&w.app, &body).await;
+
+    let body = upload(&w.app, &token, &ticket, "big.pdf", pdf_of_size(TEN_MIB)).await;
+    assert_eq!(uploaded(&body)["sizeBytes"], TEN_MIB);
+    assert_eq!(attachment_rows(&w.app).await, 1);
+    assert_eq!(stored_files(&w.app).len(), 1);
+}
+
+#[tokio::test]
+async fn the_same_bytes_are_stored_once() {
+    let w = world().await;
+    let first = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let second = create_ticket(&w.app, &w.member, TicketStatus::Queued).await;
+    let token = w.token(&w.member).await;
+    let a = upload(&w.app, &token, &first, "a.pdf", pdf()).await;
+    let b = upload(&w.app, &token, &second, "b.pdf", pdf()).await;
+    assert_eq!(uploaded(&a)["sha256"], uploaded(&b)["sha256"]);
+    assert_ne!(uploaded(&a)["id"], uploaded(&b)["id"]);
+    assert_eq!(attachment_rows(&w.app).await, 2);
+    assert_eq!(stored_files(&w.app).len(), 1);
+}
+
+#[tokio::test]
+async fn another_organisations_member_gets_not_found_on_upload_and_download() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let member_token = w.token(&w.member).await;
+    let beta_token = w.token(&w.beta_member).await;
+
+    let body = upload(&w.app, &beta_token, &ticket, "mine.pdf", pdf()).await;
+    assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
+    assert_eq!(attachment_rows(&w.app).await, 0);
+    assert!(stored_files(&w.app).is_empty());
+
+    let body = upload(&w.app, &member_token, &ticket, "theirs.pdf", pdf()).await;
+    let url = uploaded(&body)["downloadUrl"]
+        .as_str()
+        .expect("downloadUrl")
+        .to_owned();
+    let out_of_scope = download(&w.app, Some(&beta_token), &url).await;
+    assert_eq!(out_of_scope.status(), StatusCode::NOT_FOUND);
+    let out_of_scope = out_of_scope.text().await.expect("body");
+
+    // Out of scope and absent are indistinguishable.
+    let absent = partnerdesk::relay::to_global_id("Attachment", 999_999).0;
+    let absent = download(&w.app, Some(&beta_token), &format!("/attachments/{absent}")).await;
+    assert_eq!(absent.status(), StatusCode::NOT_FOUND);
+    assert_eq!(absent.text().await.expect("body"), out_of_scope);
+    let garbage = download(&w.app, Some(&beta_token), "/attachments/not-an-id").await;
+    assert_eq!(garbage.status(), StatusCode::NOT_FOUND);
+    assert_eq!(garbage.text().await.expect("body"), out_of_scope);
+}
+
+#[tokio::test]
+async fn a_creator_only_colleague_gets_not_found_but_the_manager_and_staff_download() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let colleague = alpha_colleague(&w).await;
+    let member_token = w.token(&w.member).await;
+    let body = upload(&w.app, &member_token, &ticket, "cert.pdf", pdf()).await;
+    let url = uploaded(&body)["downloadUrl"]
+        .as_str()
+        .expect("downloadUrl")
+        .to_owned();
+
+    let colleague_token = w.token(&colleague).await;
+    let response = download(&w.app, Some(&colleague_token), &url).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body = upload(&w.app, &colleague_token, &ticket, "x.pdf", pdf()).await;
+    assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
+
+    for user in [&w.manager, &w.staff, &w.admin] {
+        let token = w.token(user).await;
+        let response = download(&w.app, Some(&token), &url).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", user.email);
+        assert_eq!(response.bytes().await.expect("body").as_ref(), pdf());
+    }
+}
+
+#[tokio::test]
+async fn staff_attach_to_any_ticket() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.beta_member, TicketStatus::ReadyToShip).await;
+    let token = w.token(&w.staff).await;
+    let body = upload(&w.app, &token, &ticket, "delivery note.pdf", pdf()).await;
+    let attachment = uploaded(&body);
+    assert_eq!(attachment["uploadedBy"]["displayName"], "Sam Staff");
+    assert_eq!(attachment["uploadedBy"]["isStaff"], true);
+    let row = attachments::Entity::find()
+        .one(&w.app.state.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(row.organisation_id, w.beta.id, "the ticket's organisation");
+
+    // The partner downloads what staff added to its ticket.
+    let beta_token = w.token(&w.beta_member).await;
+    let url = attachment["downloadUrl"].as_str().expect("downloadUrl");
+    let response = download(&w.app, Some(&beta_token), url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn closed_tickets_accept_no_files() {
+    let w = world().await;
+    let token = w.token(&w.staff).await;
+    for status in [TicketStatus::Cancelled, TicketStatus::Billed] {
+        let ticket = create_ticket(&w.app, &w.beta_member, status).await;
+        let body = upload(&w.app, &token, &ticket, "late.pdf", pdf()).await;
+        assert_eq!(error_code(&body), Some("CONFLICT"), "{status:?}: {body}");
+    }
+    assert_eq!(attachment_rows(&w.app).await, 0);
+    assert!(stored_files(&w.app).is_empty());
+}
+
+#[tokio::test]
+async fn a_json_request_naming_a_file_it_did_not_send_is_refused() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let token = w.token(&w.member).await;
+    let body = w
+        .app
+        .graphql(
+            UPLOAD,
+            json!({ "ticketId": ticket_id(&ticket), "file": "#__graphql_file__:0" }),
+            Some(&token),
+        )
+        .await;
+    assert_refused_without_trace(&w.app, &body).await;
+}
+
+#[tokio::test]
+async fn downloads_without_a_valid_token_are_unauthenticated() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let token = w.token(&w.member).await;
+    let body = upload(&w.app, &token, &ticket, "cert.pdf", pdf()).await;
+    let url = uploaded(&body)["downloadUrl"]
+        .as_str()
+        .expect("downloadUrl")
+        .to_owned();
+
+    let anonymous = download(&w.app, None, &url).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.headers()[header::WWW_AUTHENTICATE], "Bearer");
+    let body: Value = anonymous.json().await.expect("JSON body");
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+
+    let forged = download(&w.app, Some("not-a-token"), &url).await;
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn anonymous_uploads_are_unauthenticated() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let response = upload_response(
+        &w.app,
+        None,
+        &ticket_id(&ticket),
+        "cert.pdf",
+        "application/pdf",
+        pdf(),
+    )
+    .await;
+    let body: Value = response.json().await.expect("JSON body");
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+    assert_eq!(attachment_rows(&w.app).await, 0);
+    assert!(stored_files(&w.app).is_empty());
+}
+
+const TICKET_FILES: &str = "query($id: ID!) {
+  ticket(id: $id) {
+    attachments { id fileName contentType downloadUrl uploadedBy { displayName isStaff } }
+  }
+}";
+
+const ATTACHMENT_NODE: &str = "query($id: ID!) {
+  node(id: $id) { ... on Attachment { fileName sizeBytes } }
+}";
+
+#[tokio::test]
+async fn partners_see_a_tickets_files_and_who_added_them() {
+    let w = world().await;
+    let ticket = create_ticket(&w.app, &w.beta_member, TicketStatus::Review).await;
+    let staff_token = w.token(&w.staff).await;
+    let beta_token = w.token(&w.beta_member).await;
+    let by_staff = upload(&w.app, &staff_token, &ticket, "note.pdf", pdf()).await;
+    let by_partner = upload(&w.app, &beta_token, &ticket, "cert.pdf", pdf()).await;
+
+    let body = w
+        .app
+        .graphql(
+            TICKET_FILES,
+            json!({ "id": ticket_id(&ticket) }),
+            Some(&beta_token),
+        )
+        .await;
+    let files = body["data"]["ticket"]["attachments"]
+        .as_array()
+        .unwrap_or_else(|| panic!("attachments in {body}"));
+    assert_eq!(files.len(), 2, "{body}");
+    assert_eq!(files[0]["id"], uploaded(&by_staff)["id"], "oldest first");
+    assert_eq!(files[0]["uploadedBy"]["displayName"], "Sam Staff");
+    assert_eq!(files[0]["uploadedBy"]["isStaff"], true);
+    assert_eq!(files[1]["id"], uploaded(&by_partner)["id"]);
+    assert_eq!(files[1]["uploadedBy"]["displayName"], "Bea Beta");
+
+    let id = uploaded(&by_partner)["id"].clone();
+    let body = w
+        .app
+        .graphql(ATTACHMENT_NODE, json!({ "id": id }), Some(&beta_token))
+        .await;
+    assert_eq!(body["data"]["node"]["fileName"], "cert.pdf", "{body}");
+    let member_token = w.token(&w.member).await;
+    let body = w
+        .app
+        .graphql(ATTACHMENT_NODE, json!({ "id": id }), Some(&member_token))
+        .await;
+    assert!(body["data"]["node"].is_null(), "{body}");
+}
