@@ -801,3 +801,65 @@ async fn feedback_is_read_by_its_author_its_manager_and_staff() {
     assert_eq!(count(beta).await, 1, "Beta reads its own only");
     assert_eq!(count(w.token(&w.staff).await).await, 2);
 }
+
+#[tokio::test]
+async fn the_creator_is_emailed_in_its_own_language() {
+    use sea_orm::IntoActiveModel as _;
+    let w = world().await;
+    let mut creator = w.member.user.clone().into_active_model();
+    creator.locale = Set(entity::enums::Locale::De);
+    creator.update(&w.app.state.db).await.expect("update");
+    let staff = w.token(&w.staff).await;
+    let t = ticket_in(&w.app, &w.member, TicketStatus::Review, 1).await;
+    let (query, _) = request_for(Action::Approve);
+    let body = w
+        .app
+        .graphql(
+            query,
+            json!({ "id": to_global_id("Ticket", t.id).as_str() }),
+            Some(&staff),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let comment = "mutation($id: ID!, $v: CommentVisibility!, $b: String!) { addComment(ticketId: $id, body: $b, visibility: $v) { comment { id } } }";
+    let id = to_global_id("Ticket", t.id);
+    w.app
+        .graphql(
+            comment,
+            json!({ "id": id.as_str(), "v": "INTERNAL", "b": "internal only" }),
+            Some(&staff),
+        )
+        .await;
+    w.app
+        .graphql(
+            comment,
+            json!({ "id": id.as_str(), "v": "PUBLIC", "b": "Kommt bald." }),
+            Some(&staff),
+        )
+        .await;
+
+    let mails = email_outbox::Entity::find()
+        .all(&w.app.state.db)
+        .await
+        .expect("mails");
+    assert_eq!(
+        mails.len(),
+        2,
+        "the status change and the public reply, not the internal note: {mails:#?}"
+    );
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.to_address == w.member.email && m.locale == entity::enums::Locale::De)
+    );
+    assert!(
+        mails[0].subject.contains("Bereit für den Versand"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(
+        mails[1].body_text.contains("Neue Antwort") && mails[1].body_text.contains("Kommt bald."),
+        "{}",
+        mails[1].body_text
+    );
+}

@@ -1,0 +1,67 @@
+//! Relations load through per-request DataLoaders: the number of SQL
+//! statements of a request does not grow with the number of items on a page.
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, world};
+
+const PAGE: &str = "query($n: Int!) { tickets(first: $n) { totalCount edges { node {
+  reference
+  organisation { name }
+  createdBy { displayName }
+  order { city }
+  comments { totalCount edges { node { body author { displayName } ticket { reference } } } }
+  commentCount
+  events { kind actor { displayName } }
+  attachments { fileName uploadedBy { displayName } }
+  relatedTicket { reference }
+  availableTransitions { action }
+} } } }";
+
+/// Runs `query` and returns how many SQL statements it cost.
+async fn statements(app: &TestApp, token: &str, query: &str, variables: serde_json::Value) -> u64 {
+    let before = app.state.statements.get();
+    let body = app.graphql(query, variables, Some(token)).await;
+    assert!(body["errors"].is_null(), "{body}");
+    app.state.statements.get() - before
+}
+
+#[tokio::test]
+async fn a_page_of_tickets_costs_the_same_statements_at_any_size() {
+    let w = world().await;
+    let member = w.token(&w.member).await;
+    let staff = w.token(&w.staff).await;
+    let order =
+        "mutation($input: OrderLaptopInput!) { orderLaptop(input: $input) { ticket { id } } }";
+    let comment =
+        "mutation($id: ID!) { addComment(ticketId: $id, body: \"Any news?\") { comment { id } } }";
+    for i in 0..12 {
+        let body = w
+            .app
+            .graphql(
+                order,
+                json!({ "input": {
+                    "recipientName": format!("Person {i}"), "street": "Bahnhofstrasse 1",
+                    "postalCode": "8001", "city": "Zürich", "phone": "+41 44 668 18 00"
+                } }),
+                Some(&member),
+            )
+            .await;
+        let id = body["data"]["orderLaptop"]["ticket"]["id"].clone();
+        w.app
+            .graphql(comment, json!({ "id": id }), Some(&member))
+            .await;
+        w.app
+            .graphql(comment, json!({ "id": id }), Some(&staff))
+            .await;
+    }
+    for token in [&member, &staff] {
+        let small = statements(&w.app, token, PAGE, json!({ "n": 2 })).await;
+        let large = statements(&w.app, token, PAGE, json!({ "n": 12 })).await;
+        assert_eq!(small, large, "statements for 2 tickets vs 12: N+1 crept in");
+        assert!(
+            large <= 12,
+            "one statement per relation at most, got {large}"
+        );
+    }
+}
