@@ -863,3 +863,51 @@ async fn the_creator_is_emailed_in_its_own_language() {
         mails[1].body_text
     );
 }
+
+#[tokio::test]
+async fn staff_order_on_behalf_of_a_partner_and_partners_only_for_themselves() {
+    let w = world().await;
+    let staff = w.token(&w.staff).await;
+    let member = w.token(&w.member).await;
+    let alpha = to_global_id("Organisation", w.alpha.id);
+    let beta = to_global_id("Organisation", w.beta.id);
+    let provider = to_global_id("Organisation", w.provider.id);
+
+    let body = order(&w.app, &staff, order_input()).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "input.organisationId",
+        "staff must name it: {body}"
+    );
+    let mut input = order_input();
+    input["organisationId"] = json!(provider.as_str());
+    let body = order(&w.app, &staff, input).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "input.organisationId",
+        "not for the provider: {body}"
+    );
+    let mut input = order_input();
+    input["organisationId"] = json!(beta.as_str());
+    let body = order(&w.app, &staff, input).await;
+    assert!(body["errors"].is_null(), "{body}");
+
+    let mut input = order_input();
+    input["organisationId"] = json!(beta.as_str());
+    let body = order(&w.app, &member, input).await;
+    assert_eq!(
+        error_code(&body),
+        Some("NOT_FOUND"),
+        "a partner orders for its own organisation only: {body}"
+    );
+    let mut input = order_input();
+    input["organisationId"] = json!(alpha.as_str());
+    let body = order(&w.app, &member, input).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let beta_tickets = tickets::Entity::find()
+        .all(&w.app.state.db)
+        .await
+        .expect("tickets")
+        .into_iter()
+        .filter(|t| t.organisation_id == w.beta.id)
+        .count();
+    assert_eq!(beta_tickets, 1, "only the staff order landed in Beta");
+}
