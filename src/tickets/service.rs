@@ -129,6 +129,58 @@ pub async fn next_reference(txn: &DatabaseTransaction) -> AppResult<GemReference
     Ok(GemReference::from_number(value))
 }
 
+/// A ticket to open.
+struct NewTicket {
+    organisation_id: i64,
+    created_by_id: i64,
+    kind: TicketKind,
+    subject: String,
+    description: Option<String>,
+    internal_reference: Option<String>,
+    related_ticket_id: Option<i64>,
+}
+
+/// Opens a ticket in REVIEW under the next GEM reference, with its
+/// CREATED event, inside `txn` (whose first write this must be).
+async fn open_ticket(
+    txn: &DatabaseTransaction,
+    new: NewTicket,
+    now: DateTime<Utc>,
+) -> AppResult<tickets::Model> {
+    let reference = next_reference(txn).await?;
+    let ticket = tickets::ActiveModel {
+        organisation_id: Set(new.organisation_id),
+        reference: Set(reference.as_str().to_owned()),
+        created_by_id: Set(new.created_by_id),
+        kind: Set(new.kind),
+        status: Set(TicketStatus::Review),
+        subject: Set(new.subject),
+        description: Set(new.description),
+        internal_reference: Set(new.internal_reference),
+        related_ticket_id: Set(new.related_ticket_id),
+        version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    events::record(
+        txn,
+        &ticket,
+        NewEvent {
+            kind: TicketEventKind::Created,
+            actor_id: Some(new.created_by_id),
+            from: None,
+            to: Some(TicketStatus::Review),
+            note: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(ticket)
+}
+
 /// A laptop order, parsed, for one organisation.
 pub struct NewOrder {
     /// Required for staff ordering on behalf of a partner; partners order
@@ -176,23 +228,19 @@ pub async fn order_laptop(
     let order = &new.order;
     let txn = state.db.begin().await?;
     let result = async {
-        let reference = next_reference(&txn).await?;
-        let ticket = tickets::ActiveModel {
-            organisation_id: Set(organisation.id),
-            reference: Set(reference.as_str().to_owned()),
-            created_by_id: Set(viewer.user_id),
-            kind: Set(TicketKind::LaptopOrder),
-            status: Set(TicketStatus::Review),
-            subject: Set(format!("Laptop for {}", order.recipient_name())),
-            description: Set(None),
-            internal_reference: Set(order.internal_reference().map(str::to_owned)),
-            related_ticket_id: Set(None),
-            version: Set(0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
+        let ticket = open_ticket(
+            &txn,
+            NewTicket {
+                organisation_id: organisation.id,
+                created_by_id: viewer.user_id,
+                kind: TicketKind::LaptopOrder,
+                subject: format!("Laptop for {}", order.recipient_name()),
+                description: None,
+                internal_reference: order.internal_reference().map(str::to_owned),
+                related_ticket_id: None,
+            },
+            now,
+        )
         .await?;
         orders::ActiveModel {
             organisation_id: Set(organisation.id),
@@ -215,19 +263,6 @@ pub async fn order_laptop(
             ..Default::default()
         }
         .insert(&txn)
-        .await?;
-        events::record(
-            &txn,
-            &ticket,
-            NewEvent {
-                kind: TicketEventKind::Created,
-                actor_id: Some(viewer.user_id),
-                from: None,
-                to: Some(TicketStatus::Review),
-                note: None,
-            },
-            now,
-        )
         .await?;
         if let Some(certificate) = &new.certificate {
             attachments::service::store_and_record(
@@ -537,33 +572,16 @@ pub async fn report_delivery_issue(
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let result = async {
-        let reference = next_reference(&txn).await?;
-        let ticket = tickets::ActiveModel {
-            organisation_id: Set(shipped.organisation_id),
-            reference: Set(reference.as_str().to_owned()),
-            created_by_id: Set(viewer.user_id),
-            kind: Set(TicketKind::DeliveryIssue),
-            status: Set(TicketStatus::Review),
-            subject: Set(format!("Delivery problem on {}", shipped.reference)),
-            description: Set(Some(description)),
-            internal_reference: Set(shipped.internal_reference.clone()),
-            related_ticket_id: Set(Some(shipped.id)),
-            version: Set(0),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        events::record(
+        let ticket = open_ticket(
             &txn,
-            &ticket,
-            NewEvent {
-                kind: TicketEventKind::Created,
-                actor_id: Some(viewer.user_id),
-                from: None,
-                to: Some(TicketStatus::Review),
-                note: None,
+            NewTicket {
+                organisation_id: shipped.organisation_id,
+                created_by_id: viewer.user_id,
+                kind: TicketKind::DeliveryIssue,
+                subject: format!("Delivery problem on {}", shipped.reference),
+                description: Some(description),
+                internal_reference: shipped.internal_reference.clone(),
+                related_ticket_id: Some(shipped.id),
             },
             now,
         )
