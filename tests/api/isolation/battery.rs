@@ -1,0 +1,1495 @@
+//! The battery: every read path of the schema, run as one viewer over one
+//! world, each answer compared with what the oracle allows.
+//!
+//! Operations (the names [`super::coverage`] refers to):
+//! - `roots`: `viewer`; `organisations`, `users`, `feedback` with
+//!   `totalCount` and page info;
+//! - `organisationById`: `organisation(id:)` for every organisation of the
+//!   world (and one that never existed) with `users`; `users(organisationId:)`
+//!   for each;
+//! - `userById`: `user(id:)` for every user, with `organisation { users }`;
+//! - `ticketFilters`: `tickets` with every filter (status, kind, date range,
+//!   search, combined), every order, `first` and `last`;
+//! - `ticketsByOwner`: `tickets` filtered by each organisation and by each
+//!   creator;
+//! - `ticketById`: `ticket(id:)` for every ticket, with every nested path
+//!   (organisation, creator, order, related ticket, comments and their
+//!   count, attachments and uploaders, events and actors, transitions);
+//! - `ticketByReference`: every ticket by its `GEM-` reference;
+//! - `node`: `node(id:)` for every object of every `Node` type, with the
+//!   paths back (`comment.ticket.comments`, `feedback.author`, …);
+//! - `download`: `GET /attachments/{id}` for every attachment.
+//!
+//! Lists are compared as sets: the `totalCount` is exactly the oracle's
+//! count over the whole database; a page holds only allowed items, as many
+//! as the page allows, and says whether more follow. Lookups of an object
+//! outside the scope must answer exactly as for an id that never existed
+//! (null; for a download, the same 404 body). Every response must be free
+//! of errors.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use partnerdesk::clock::Clock as _;
+use partnerdesk::relay::{from_global_id, to_global_id};
+use serde_json::{Value, json};
+
+use super::model::{Kind, Model, Role, Status, TicketRow};
+use super::oracle::{
+    OracleUser, WorldObject, may_know_by_name, may_read_billing, may_read_email, may_see,
+};
+use super::world::Inserted;
+use crate::helpers::TestApp;
+
+/// A row id no table will reach in a test run.
+const MISSING: i64 = 2_000_000_000;
+/// Page sizes the battery asks for.
+const ROOT_PAGE: usize = 20;
+const NESTED_PAGE: usize = 20;
+const TICKET_PAGE: usize = 20;
+
+/// A GraphQL operation of the battery: its selection on `Query`. Aliases
+/// differ between operations, so that several can share one request.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub name: &'static str,
+    pub selection: String,
+}
+
+impl Operation {
+    /// The operation as a document of its own.
+    pub fn document(&self) -> String {
+        format!("query {} {{ {} }}", self.name, self.selection)
+    }
+}
+
+/// The operations sent together, one request per group (each group stays
+/// within the server's complexity limit for the largest worlds).
+const REQUESTS: [&[&str]; 3] = [
+    &["roots", "organisationById", "userById"],
+    &["ticketFilters", "ticketsByOwner"],
+    &["ticketById", "ticketByReference", "node"],
+];
+
+/// The documents sent, one per group of [`REQUESTS`], with the group.
+pub fn requests(ops: &[Operation]) -> Vec<(&'static [&'static str], String)> {
+    REQUESTS
+        .iter()
+        .map(|group| {
+            let selections: Vec<&str> = ops
+                .iter()
+                .filter(|op| group.contains(&op.name))
+                .map(|op| op.selection.as_str())
+                .collect();
+            let document = format!("query {} {{ {} }}", group.join("_"), selections.join("\n"));
+            (*group, document)
+        })
+        .collect()
+}
+
+/// The names of the battery's operations, GraphQL and HTTP.
+pub const OPERATION_NAMES: [&str; 9] = [
+    "roots",
+    "organisationById",
+    "userById",
+    "ticketFilters",
+    "ticketsByOwner",
+    "ticketById",
+    "ticketByReference",
+    "node",
+    "download",
+];
+
+/// One `tickets` list: a filter, an order, a page.
+#[derive(Debug, Clone, Default)]
+pub struct TicketQuery {
+    pub statuses: Option<Vec<Status>>,
+    pub kinds: Option<Vec<Kind>>,
+    pub organisation: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub search: Option<String>,
+    pub order_by: Option<&'static str>,
+    /// `last:` rather than `first:`.
+    pub last: bool,
+    /// Leaves `totalCount` out (a list whose count another alias reads).
+    pub uncounted: bool,
+}
+
+impl TicketQuery {
+    fn arguments(&self) -> String {
+        let mut filter = Vec::new();
+        if let Some(statuses) = &self.statuses {
+            let list: Vec<_> = statuses.iter().map(|s| s.graphql()).collect();
+            filter.push(format!("status: [{}]", list.join(", ")));
+        }
+        if let Some(kinds) = &self.kinds {
+            let list: Vec<_> = kinds.iter().map(|k| k.graphql()).collect();
+            filter.push(format!("kind: [{}]", list.join(", ")));
+        }
+        if let Some(id) = self.organisation {
+            filter.push(format!("organisationId: {}", lit(&gid("Organisation", id))));
+        }
+        if let Some(id) = self.created_by {
+            filter.push(format!("createdById: {}", lit(&gid("User", id))));
+        }
+        if let Some(at) = self.created_after {
+            filter.push(format!("createdAfter: {}", lit(&rfc3339(at))));
+        }
+        if let Some(at) = self.created_before {
+            filter.push(format!("createdBefore: {}", lit(&rfc3339(at))));
+        }
+        if let Some(search) = &self.search {
+            filter.push(format!("search: {}", lit(search)));
+        }
+        let mut args = Vec::new();
+        if !filter.is_empty() {
+            args.push(format!("filter: {{ {} }}", filter.join(", ")));
+        }
+        if let Some(order) = self.order_by {
+            args.push(format!("orderBy: {order}"));
+        }
+        let size = if self.last { "last" } else { "first" };
+        args.push(format!("{size}: {TICKET_PAGE}"));
+        args.join(", ")
+    }
+
+    /// The schema's filter semantics (every criterion narrows; a search
+    /// word is found, case-insensitively, in the reference, the internal
+    /// reference or the recipient's name; every word must be found).
+    fn matches(&self, ticket: &TicketRow) -> bool {
+        if let Some(statuses) = &self.statuses
+            && !statuses.contains(&ticket.status)
+        {
+            return false;
+        }
+        if let Some(kinds) = &self.kinds
+            && !kinds.contains(&ticket.kind)
+        {
+            return false;
+        }
+        if self
+            .organisation
+            .is_some_and(|id| id != ticket.organisation)
+            || self.created_by.is_some_and(|id| id != ticket.created_by)
+            || self.created_after.is_some_and(|at| ticket.created_at < at)
+            || self
+                .created_before
+                .is_some_and(|at| ticket.created_at >= at)
+        {
+            return false;
+        }
+        let Some(search) = &self.search else {
+            return true;
+        };
+        let haystacks: Vec<String> = [
+            Some(ticket.reference.as_str()),
+            ticket.internal_reference.as_deref(),
+            ticket.recipient.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::to_lowercase)
+        .collect();
+        search
+            .to_lowercase()
+            .split_whitespace()
+            .all(|word| haystacks.iter().any(|h| h.contains(word)))
+    }
+}
+
+/// What one run of the battery looks up: every object of the world, and
+/// the ticket lists to read.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub organisations: Vec<i64>,
+    /// Each user, and whether to read its organisation's users through it
+    /// (once per organisation: the answer is the same for every colleague).
+    pub users: Vec<(i64, bool)>,
+    pub tickets: Vec<(i64, String)>,
+    pub comments: Vec<i64>,
+    pub feedback: Vec<i64>,
+    pub attachments: Vec<i64>,
+    pub filters: Vec<TicketQuery>,
+    pub owners: Vec<TicketQuery>,
+}
+
+impl Plan {
+    /// Every object of `world`, and ticket lists chosen from it.
+    pub fn for_world(world: &Inserted, model: &Model) -> Self {
+        let tickets: Vec<&TicketRow> = world.tickets.iter().map(|id| model.ticket(*id)).collect();
+        let reference = tickets
+            .first()
+            .map_or("gem-1".to_owned(), |t| t.reference.to_lowercase());
+        let surname = tickets
+            .iter()
+            .find_map(|t| t.recipient.as_deref())
+            .and_then(|name| name.split_whitespace().last())
+            .unwrap_or("Wyss")
+            .to_uppercase();
+        let internal = tickets
+            .iter()
+            .find_map(|t| t.internal_reference.as_deref())
+            .map_or(format!("case-{}_", world.serial), |r| {
+                r[..r.len() - 2].to_lowercase()
+            });
+        let partner = world.organisations.get(1).copied().unwrap_or(MISSING);
+        let mut organisations = world.organisations.clone();
+        organisations.push(MISSING);
+        // Each organisation's users are read through its first user.
+        let mut seen = BTreeSet::new();
+        let users: Vec<(i64, bool)> = world
+            .users
+            .iter()
+            .map(|u| (u.id, seen.insert(u.organisation_id)))
+            .chain([(MISSING, false)])
+            .collect();
+        // Creators: the first two users of each organisation (staff; a
+        // member and a colleague or manager of each partner), and nobody.
+        let mut per_organisation: HashMap<i64, usize> = HashMap::new();
+        let creators = world
+            .users
+            .iter()
+            .filter(|u| {
+                let n = per_organisation.entry(u.organisation_id).or_default();
+                *n += 1;
+                *n <= 2
+            })
+            .map(|u| u.id)
+            .chain([MISSING]);
+        Self {
+            organisations: organisations.clone(),
+            users,
+            tickets: tickets
+                .iter()
+                .map(|t| (t.id, t.reference.clone()))
+                .chain([(MISSING, format!("GEM-{MISSING}"))])
+                .collect(),
+            comments: with_missing(&world.comments),
+            feedback: with_missing(&world.feedback),
+            attachments: with_missing(&world.attachments),
+            filters: ticket_filters(
+                world.start,
+                world.serial as usize,
+                partner,
+                &reference,
+                &surname,
+                &internal,
+            ),
+            owners: organisations
+                .iter()
+                .map(|id| TicketQuery {
+                    organisation: Some(*id),
+                    ..Default::default()
+                })
+                .chain(creators.map(|id| TicketQuery {
+                    created_by: Some(id),
+                    ..Default::default()
+                }))
+                .collect(),
+        }
+    }
+}
+
+impl Plan {
+    /// The plan of the largest world the generator makes (row ids that
+    /// need not exist): 4 organisations, 13 users, 20 tickets with 2
+    /// comments and 2 files each, 5 feedback, and the missing ids.
+    pub fn largest() -> Self {
+        let ids = |n: i64| (1..=n).chain([MISSING]).collect::<Vec<_>>();
+        let mut plan = Self::sample();
+        plan.organisations = ids(4);
+        plan.users = ids(13).into_iter().map(|id| (id, id <= 4)).collect();
+        plan.tickets = ids(20)
+            .into_iter()
+            .map(|id| (id, format!("GEM-{id}")))
+            .collect();
+        plan.comments = ids(40);
+        plan.attachments = ids(40);
+        plan.feedback = ids(5);
+        plan.owners = ids(4)
+            .into_iter()
+            .map(|id| TicketQuery {
+                organisation: Some(id),
+                ..Default::default()
+            })
+            .chain(ids(8).into_iter().map(|id| TicketQuery {
+                created_by: Some(id),
+                ..Default::default()
+            }))
+            .collect();
+        plan
+    }
+
+    /// One object of each kind (row ids that need not exist): the shape of
+    /// the battery's documents, for the coverage test.
+    pub fn sample() -> Self {
+        let start = DateTime::<Utc>::UNIX_EPOCH;
+        Self {
+            organisations: vec![1],
+            users: vec![(1, true)],
+            tickets: vec![(1, "GEM-1".to_owned())],
+            comments: vec![1],
+            feedback: vec![1],
+            attachments: vec![1],
+            filters: ticket_filters(start, 0, 1, "gem-1", "WYSS", "case-1_"),
+            owners: vec![
+                TicketQuery {
+                    organisation: Some(1),
+                    ..Default::default()
+                },
+                TicketQuery {
+                    created_by: Some(1),
+                    ..Default::default()
+                },
+            ],
+        }
+    }
+}
+
+fn with_missing(ids: &[i64]) -> Vec<i64> {
+    ids.iter().copied().chain([MISSING]).collect()
+}
+
+/// The ticket lists of one world: every order and direction, every kind
+/// of filter. Statuses and kinds rotate with `turn` (the world's serial), so
+/// that a run filters by each of them.
+fn ticket_filters(
+    start: DateTime<Utc>,
+    turn: usize,
+    partner: i64,
+    reference: &str,
+    surname: &str,
+    internal: &str,
+) -> Vec<TicketQuery> {
+    let status = |k: usize| Status::ALL[(turn + k) % Status::ALL.len()];
+    let kind = |k: usize| Kind::ALL[(turn + k) % Kind::ALL.len()];
+    let early = start + Duration::minutes(360);
+    let late = start + Duration::minutes(1080);
+    let q = TicketQuery::default;
+    vec![
+        q(),
+        TicketQuery {
+            order_by: Some("CREATED_AT_ASC"),
+            uncounted: true,
+            ..q()
+        },
+        TicketQuery {
+            order_by: Some("UPDATED_AT_DESC"),
+            uncounted: true,
+            ..q()
+        },
+        TicketQuery {
+            order_by: Some("CREATED_AT_DESC"),
+            last: true,
+            ..q()
+        },
+        TicketQuery {
+            statuses: Some(vec![status(0)]),
+            ..q()
+        },
+        TicketQuery {
+            statuses: Some(vec![status(1), status(3)]),
+            ..q()
+        },
+        TicketQuery {
+            kinds: Some(vec![kind(0)]),
+            ..q()
+        },
+        TicketQuery {
+            kinds: Some(vec![kind(1), kind(2)]),
+            ..q()
+        },
+        TicketQuery {
+            created_after: Some(early),
+            ..q()
+        },
+        TicketQuery {
+            created_before: Some(late),
+            ..q()
+        },
+        TicketQuery {
+            created_after: Some(early),
+            created_before: Some(late),
+            ..q()
+        },
+        TicketQuery {
+            search: Some(reference.to_owned()),
+            ..q()
+        },
+        TicketQuery {
+            search: Some(surname.to_owned()),
+            ..q()
+        },
+        TicketQuery {
+            search: Some(format!("  {internal} {}  ", &reference[..5])),
+            ..q()
+        },
+        TicketQuery {
+            organisation: Some(partner),
+            statuses: Some(vec![status(2), status(4), status(5)]),
+            kinds: Some(vec![kind(0), kind(1)]),
+            created_after: Some(start),
+            ..q()
+        },
+    ]
+}
+
+// Selections. Every field of every type is read somewhere (the coverage
+// test sees to it); the first lookup of each operation reads them all, the
+// others read what the oracle decides (ids, relations, field rules), which
+// keeps a run short.
+const PERSON: &str = "id displayName isStaff";
+const USER_FIELDS: &str =
+    "id displayName email role locale isActive lastLoginAt createdAt organisation { id }";
+const USER_CHECKED: &str = "id displayName email role organisation { id }";
+const ORGANISATION_FIELDS: &str = "id name kind ticketVisibility billingMode billingEmail \
+     billingAddress priceAgreement { standardUnitPriceCents learningUnitPriceCents \
+     vatRateBasisPoints } createdAt archivedAt";
+const ORGANISATION_CHECKED: &str =
+    "id name kind ticketVisibility billingEmail priceAgreement { standardUnitPriceCents }";
+
+fn ticket_fields(all: bool) -> String {
+    if !all {
+        return format!(
+            "id reference kind status internalReference organisation {{ id }}
+             createdBy {{ {PERSON} }} order {{ recipientName }} relatedTicket {{ id commentCount }}
+             comments(first: {NESTED_PAGE}) {{
+               totalCount pageInfo {{ hasNextPage }}
+               nodes {{ id visibility author {{ {PERSON} }} ticket {{ id }} }}
+             }}
+             commentCount
+             attachments {{ id sizeBytes uploadedBy {{ {PERSON} }} downloadUrl }}
+             events {{ id actor {{ {PERSON} }} }}"
+        );
+    }
+    format!(
+        "id reference kind status subject description internalReference createdAt updatedAt
+         organisation {{ id name }}
+         createdBy {{ {PERSON} }}
+         order {{ recipientName street postalCode city country phone forLearning comment
+                  deviceModel serialNumber shippedAt trackingNumber }}
+         relatedTicket {{ id commentCount }}
+         comments(first: {NESTED_PAGE}) {{
+           totalCount pageInfo {{ hasNextPage }}
+           edges {{ cursor node {{ id body visibility createdAt author {{ {PERSON} }} ticket {{ id }} }} }}
+           nodes {{ id }}
+         }}
+         commentCount
+         attachments {{ id fileName contentType sizeBytes sha256 createdAt uploadedBy {{ {PERSON} }} downloadUrl }}
+         events {{ id kind from to note createdAt actor {{ {PERSON} }} }}
+         availableTransitions {{ action to }}"
+    )
+}
+
+/// The battery's GraphQL documents for `plan`.
+pub fn documents(plan: &Plan) -> Vec<Operation> {
+    let mut ops = Vec::new();
+
+    ops.push(Operation {
+        name: "roots",
+        selection: format!(
+            "viewer {{ {USER_FIELDS} }}
+               organisations(first: {ROOT_PAGE}) {{
+                 totalCount
+                 pageInfo {{ hasPreviousPage hasNextPage startCursor endCursor }}
+                 edges {{ cursor node {{ {ORGANISATION_CHECKED} }} }}
+                 nodes {{ id }}
+               }}
+               users(first: {ROOT_PAGE}) {{
+                 totalCount pageInfo {{ hasNextPage }}
+                 edges {{ cursor node {{ {USER_CHECKED} }} }}
+               }}
+               feedback(first: {ROOT_PAGE}) {{
+                 totalCount pageInfo {{ hasNextPage }}
+                 edges {{ cursor node {{ id }} }}
+                 nodes {{ id author {{ {PERSON} }} organisation {{ id }} }}
+               }}"
+        ),
+    });
+
+    let mut body = String::new();
+    for (i, id) in plan.organisations.iter().enumerate() {
+        let id = lit(&gid("Organisation", *id));
+        let fields = if i == 0 {
+            ORGANISATION_FIELDS
+        } else {
+            ORGANISATION_CHECKED
+        };
+        body.push_str(&format!(
+            "o{i}: organisation(id: {id}) {{
+               {fields}
+               users(first: {NESTED_PAGE}) {{
+                 totalCount pageInfo {{ hasNextPage }}
+                 edges {{ cursor node {{ id displayName email }} }}
+               }}
+             }}
+             ou{i}: users(organisationId: {id}, first: {NESTED_PAGE}) {{
+               totalCount pageInfo {{ hasNextPage }} nodes {{ id email }}
+             }}\n"
+        ));
+    }
+    ops.push(Operation {
+        name: "organisationById",
+        selection: body,
+    });
+
+    let mut body = String::new();
+    for (i, (id, colleagues)) in plan.users.iter().enumerate() {
+        let colleagues = if *colleagues {
+            format!("organisation {{ id users(first: {NESTED_PAGE}) {{ nodes {{ id }} }} }}")
+        } else {
+            String::new()
+        };
+        let fields = if i == 0 { USER_FIELDS } else { USER_CHECKED };
+        body.push_str(&format!(
+            "u{i}: user(id: {}) {{ {fields} {colleagues} }}\n",
+            lit(&gid("User", *id))
+        ));
+    }
+    ops.push(Operation {
+        name: "userById",
+        selection: body,
+    });
+
+    for (name, prefix, queries) in [
+        ("ticketFilters", "q", &plan.filters),
+        ("ticketsByOwner", "w", &plan.owners),
+    ] {
+        let mut body = String::new();
+        for (i, query) in queries.iter().enumerate() {
+            let edges = if i == 0 {
+                "edges { cursor node { id } }"
+            } else {
+                ""
+            };
+            let count = if query.uncounted { "" } else { "totalCount" };
+            body.push_str(&format!(
+                "{prefix}{i}: tickets({}) {{
+                   {count} pageInfo {{ hasNextPage hasPreviousPage }} nodes {{ id }} {edges}
+                 }}\n",
+                query.arguments()
+            ));
+        }
+        ops.push(Operation {
+            name,
+            selection: body,
+        });
+    }
+
+    let mut body = String::new();
+    for (i, (id, _)) in plan.tickets.iter().enumerate() {
+        body.push_str(&format!(
+            "t{i}: ticket(id: {}) {{ {} }}\n",
+            lit(&gid("Ticket", *id)),
+            ticket_fields(i == 0)
+        ));
+    }
+    ops.push(Operation {
+        name: "ticketById",
+        selection: body,
+    });
+
+    let mut body = String::new();
+    for (i, (_, reference)) in plan.tickets.iter().enumerate() {
+        // Lower case and padded: the lookup normalises its input.
+        let reference = format!(" {} ", reference.to_lowercase());
+        body.push_str(&format!(
+            "r{i}: ticketByReference(reference: {}) {{ id reference organisation {{ id }} }}\n",
+            lit(&reference)
+        ));
+    }
+    ops.push(Operation {
+        name: "ticketByReference",
+        selection: body,
+    });
+
+    let mut body = String::new();
+    let mut node = |prefix: &str,
+                    type_name: &str,
+                    ids: &mut dyn Iterator<Item = i64>,
+                    fragment: &str| {
+        for (i, id) in ids.enumerate() {
+            body.push_str(&format!(
+                "{prefix}{i}: node(id: {}) {{ __typename id ... on {type_name} {{ {fragment} }} }}\n",
+                lit(&gid(type_name, id))
+            ));
+        }
+    };
+    node(
+        "no",
+        "Organisation",
+        &mut plan.organisations.iter().copied(),
+        "name billingEmail",
+    );
+    node(
+        "nu",
+        "User",
+        &mut plan.users.iter().map(|(id, _)| *id),
+        "email organisation { id }",
+    );
+    node(
+        "nt",
+        "Ticket",
+        &mut plan.tickets.iter().map(|(id, _)| *id),
+        "reference commentCount organisation { id }",
+    );
+    node(
+        "nc",
+        "Comment",
+        &mut plan.comments.iter().copied(),
+        &format!(
+            "visibility author {{ {PERSON} }}
+             ticket {{ id commentCount comments {{ totalCount nodes {{ id }} }} }}"
+        ),
+    );
+    node(
+        "nf",
+        "Feedback",
+        &mut plan.feedback.iter().copied(),
+        &format!("message createdAt author {{ {PERSON} }} organisation {{ id }}"),
+    );
+    node(
+        "na",
+        "Attachment",
+        &mut plan.attachments.iter().copied(),
+        &format!("downloadUrl uploadedBy {{ {PERSON} }}"),
+    );
+    ops.push(Operation {
+        name: "node",
+        selection: body,
+    });
+    ops
+}
+
+/// Runs the battery as `user` (a user of the database); returns every
+/// disagreement with the oracle, each on one line.
+pub async fn run(
+    app: &TestApp,
+    model: &Model,
+    plan: &Plan,
+    user: &entity::users::Model,
+) -> Vec<String> {
+    let (token, _) = app
+        .state
+        .tokens
+        .issue(user, app.clock.now())
+        .expect("a token");
+    let viewer = OracleUser::from_model(model, user.id);
+    let mut check = Check {
+        model,
+        viewer,
+        op: "",
+        known: HashMap::new(),
+        found: Vec::new(),
+    };
+    let ops = documents(plan);
+    for (group, document) in requests(&ops) {
+        let parts: Vec<&Operation> = ops.iter().filter(|op| group.contains(&op.name)).collect();
+        let body = app.graphql(&document, json!({}), Some(&token)).await;
+        if !body["errors"].is_null() || !body["data"].is_object() {
+            check.op = group[0];
+            check.fail("response", format!("errors: {}", body["errors"]));
+            continue;
+        }
+        let data = &body["data"];
+        for op in parts {
+            check.op = op.name;
+            match op.name {
+                "roots" => check.roots(data),
+                "organisationById" => check.organisations_by_id(plan, data),
+                "userById" => check.users_by_id(plan, data),
+                "ticketFilters" => check.ticket_lists("q", &plan.filters, data),
+                "ticketsByOwner" => check.ticket_lists("w", &plan.owners, data),
+                "ticketById" => check.tickets_by_id(plan, data),
+                "ticketByReference" => check.tickets_by_reference(plan, data),
+                "node" => check.nodes(plan, data),
+                other => check.fail("battery", format!("no check for operation {other}")),
+            }
+        }
+    }
+    for op in &ops {
+        if !REQUESTS.iter().any(|group| group.contains(&op.name)) {
+            check.fail(
+                "battery",
+                format!("operation {} is sent by no request", op.name),
+            );
+        }
+    }
+    check.op = "download";
+    check.downloads(app, plan, &token).await;
+    let who = format!(
+        "viewer User {} ({}, organisation {} {})",
+        viewer.id,
+        viewer.role.graphql(),
+        viewer.organisation,
+        viewer.organisation_visibility.graphql()
+    );
+    check
+        .found
+        .into_iter()
+        .map(|line| format!("{who}: {line}"))
+        .collect()
+}
+
+struct Check<'a> {
+    model: &'a Model,
+    viewer: OracleUser,
+    op: &'static str,
+    /// `may_know_by_name`, per user id, for this viewer.
+    known: HashMap<i64, bool>,
+    found: Vec<String>,
+}
+
+impl Check<'_> {
+    fn sees(&self, object: &WorldObject) -> bool {
+        may_see(&self.viewer, object)
+    }
+
+    fn fail(&mut self, path: &str, what: String) {
+        self.found.push(format!("[{}] {path}: {what}", self.op));
+    }
+
+    /// `actual`, cut down to the shape of `expected`, equals `expected`;
+    /// otherwise each differing field is reported.
+    fn same(&mut self, path: &str, expected: Value, actual: &Value) {
+        let got = restrict(actual, &expected);
+        let mut differences = Vec::new();
+        differ("", &expected, &got, &mut differences);
+        if !differences.is_empty() {
+            self.fail(path, differences.join("; "));
+        }
+    }
+
+    /// The `Person` a viewer reads for user `id`: null when it may not
+    /// know them.
+    fn person(&mut self, id: i64) -> Value {
+        let model = self.model;
+        let viewer = self.viewer;
+        let user = model.user(id);
+        let known = *self
+            .known
+            .entry(id)
+            .or_insert_with(|| may_know_by_name(&viewer, user, model));
+        if !known {
+            return Value::Null;
+        }
+        json!({
+            "id": gid("User", id),
+            "displayName": user.display_name,
+            "isStaff": matches!(user.role, Role::Staff | Role::Admin),
+        })
+    }
+
+    fn user(&self, id: i64) -> Value {
+        let user = self.model.user(id);
+        let email = may_read_email(&self.viewer, user).then(|| user.email.clone());
+        json!({
+            "id": gid("User", id),
+            "displayName": user.display_name,
+            "email": email,
+            "role": user.role.graphql(),
+            "organisation": { "id": gid("Organisation", user.organisation) },
+        })
+    }
+
+    fn organisation(&self, id: i64) -> Value {
+        let org = &self.model.organisations[&id];
+        let billing = may_read_billing(&self.viewer, id);
+        json!({
+            "id": gid("Organisation", id),
+            "name": org.name,
+            "kind": if org.is_provider { "PROVIDER" } else { "PARTNER" },
+            "ticketVisibility": org.visibility.graphql(),
+            "billingEmail": billing.then(|| org.billing_email.clone()),
+            "priceAgreement": billing.then(|| json!({
+                "standardUnitPriceCents": org.standard_price_cents,
+            })),
+        })
+    }
+
+    fn feedback(&mut self, id: i64) -> Value {
+        let row = &self.model.feedback[&id];
+        let (author, organisation) = (row.author, row.organisation);
+        json!({
+            "id": gid("Feedback", id),
+            "author": self.person(author),
+            "organisation": { "id": gid("Organisation", organisation) },
+        })
+    }
+
+    /// A connection (or a plain list) compared as a set with `expected`
+    /// (global ids): returns the items it holds.
+    fn list(&mut self, path: &str, actual: &Value, expected: &[String], page: usize) -> Vec<Value> {
+        self.page(path, actual, expected, page, false)
+    }
+
+    /// [`Check::list`], for a page read forward or, with `last:`, backward.
+    fn page(
+        &mut self,
+        path: &str,
+        actual: &Value,
+        expected: &[String],
+        page: usize,
+        backward: bool,
+    ) -> Vec<Value> {
+        let from_edges = actual["edges"].as_array().map(|edges| {
+            edges
+                .iter()
+                .map(|edge| edge["node"].clone())
+                .collect::<Vec<_>>()
+        });
+        let from_nodes = actual["nodes"].as_array().cloned();
+        let items = match (actual.as_array(), from_edges, from_nodes) {
+            (Some(items), _, _) => items.clone(),
+            (None, Some(edges), Some(nodes)) => {
+                if ids(&edges) != ids(&nodes) {
+                    self.fail(path, "edges and nodes differ".to_owned());
+                }
+                // Each view may select other fields of the same items.
+                edges
+                    .into_iter()
+                    .zip(nodes)
+                    .map(|(mut edge, node)| {
+                        if let (Some(edge), Value::Object(node)) = (edge.as_object_mut(), node) {
+                            edge.extend(node);
+                        }
+                        edge
+                    })
+                    .collect()
+            }
+            (None, Some(items), None) | (None, None, Some(items)) => items,
+            (None, None, None) => {
+                self.fail(path, format!("expected a list, got {actual}"));
+                return Vec::new();
+            }
+        };
+        let got = ids(&items);
+        let want: BTreeSet<&str> = expected.iter().map(String::as_str).collect();
+        let got_set: BTreeSet<&str> = got.iter().copied().collect();
+        if got_set.len() != got.len() {
+            self.fail(path, format!("an item appears twice: {got:?}"));
+        }
+        let unexpected: Vec<String> = got_set
+            .difference(&want)
+            .map(|id| self.describe(id))
+            .collect();
+        if !unexpected.is_empty() {
+            self.fail(
+                path,
+                format!(
+                    "holds what the viewer may not see: {}",
+                    unexpected.join("; ")
+                ),
+            );
+        }
+        let shown = expected.len().min(page);
+        // Too many items are reported above, by name; here, too few.
+        if unexpected.is_empty() && got.len() != shown {
+            let missing: Vec<String> = if expected.len() <= page {
+                want.difference(&got_set)
+                    .map(|id| self.describe(id))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            self.fail(
+                path,
+                format!(
+                    "expected {shown} of {} items, got {}; missing: [{}]",
+                    expected.len(),
+                    got.len(),
+                    missing.join("; ")
+                ),
+            );
+        }
+        if let Some(total) = actual.get("totalCount")
+            && *total != json!(expected.len())
+        {
+            self.fail(
+                path,
+                format!("totalCount {total}, the viewer may see {}", expected.len()),
+            );
+        }
+        let more = expected.len() > got.len();
+        let (next, previous) = if backward {
+            (false, more)
+        } else {
+            (more, false)
+        };
+        for (flag, wanted) in [("hasNextPage", next), ("hasPreviousPage", previous)] {
+            let value = &actual["pageInfo"][flag];
+            if !value.is_null() && *value != json!(wanted) {
+                self.fail(
+                    path,
+                    format!("pageInfo.{flag} is {value}, expected {wanted}"),
+                );
+            }
+        }
+        items
+    }
+
+    /// A readable account of the object behind a global id.
+    fn describe(&self, id: &str) -> String {
+        let Some((type_name, row)) = from_global_id(&async_graphql::ID(id.to_owned())) else {
+            return format!("{id:?}");
+        };
+        let m = self.model;
+        let text = match type_name.as_str() {
+            "Ticket" => m.tickets.get(&row).map(|t| {
+                format!(
+                    "{} of organisation {} created by User {}",
+                    t.reference, t.organisation, t.created_by
+                )
+            }),
+            "Comment" => m
+                .comments
+                .get(&row)
+                .map(|c| format!("{} on ticket {}", c.visibility.graphql(), c.ticket)),
+            "User" => m
+                .users
+                .get(&row)
+                .map(|u| format!("{} of organisation {}", u.role.graphql(), u.organisation)),
+            "Feedback" => m
+                .feedback
+                .get(&row)
+                .map(|f| format!("by User {} of organisation {}", f.author, f.organisation)),
+            "Attachment" => m
+                .attachments
+                .get(&row)
+                .map(|a| format!("on ticket {}", a.ticket)),
+            "TicketEvent" => m
+                .events
+                .get(&row)
+                .map(|e| format!("on ticket {}", e.ticket)),
+            _ => None,
+        };
+        match text {
+            Some(text) => format!("{type_name} {row} ({text})"),
+            None => format!("{type_name} {row}"),
+        }
+    }
+
+    fn roots(&mut self, data: &Value) {
+        let me = self.user(self.viewer.id);
+        self.same("viewer", me, &data["viewer"]);
+
+        let orgs: Vec<i64> = self
+            .model
+            .organisations
+            .keys()
+            .copied()
+            .filter(|id| self.sees(&WorldObject::Organisation { id: *id }))
+            .collect();
+        let expected: Vec<String> = orgs.iter().map(|id| gid("Organisation", *id)).collect();
+        for node in self.list(
+            "organisations",
+            &data["organisations"],
+            &expected,
+            ROOT_PAGE,
+        ) {
+            if let Some(id) = row_id(&node, "Organisation") {
+                let want = self.organisation(id);
+                self.same(&format!("organisations[{id}]"), want, &node);
+            }
+        }
+
+        let users: Vec<i64> = self
+            .model
+            .users
+            .keys()
+            .copied()
+            .filter(|id| self.sees(&self.model.user_object(*id)))
+            .collect();
+        let expected: Vec<String> = users.iter().map(|id| gid("User", *id)).collect();
+        for node in self.list("users", &data["users"], &expected, ROOT_PAGE) {
+            if let Some(id) = row_id(&node, "User") {
+                let want = self.user(id);
+                self.same(&format!("users[{id}]"), want, &node);
+            }
+        }
+
+        let feedback: Vec<i64> = self
+            .model
+            .feedback
+            .keys()
+            .copied()
+            .filter(|id| self.sees(&self.model.feedback_object(*id)))
+            .collect();
+        let expected: Vec<String> = feedback.iter().map(|id| gid("Feedback", *id)).collect();
+        for node in self.list("feedback", &data["feedback"], &expected, ROOT_PAGE) {
+            if let Some(id) = row_id(&node, "Feedback") {
+                let want = self.feedback(id);
+                self.same(&format!("feedback[{id}]"), want, &node);
+            }
+        }
+    }
+
+    /// The users of organisation `id` the viewer may see.
+    fn users_of(&self, id: i64) -> Vec<String> {
+        self.model
+            .users
+            .values()
+            .filter(|u| u.organisation == id && self.sees(&self.model.user_object(u.id)))
+            .map(|u| gid("User", u.id))
+            .collect()
+    }
+
+    fn organisations_by_id(&mut self, plan: &Plan, data: &Value) {
+        for (i, id) in plan.organisations.iter().enumerate() {
+            let path = format!("o{i}: organisation(Organisation {id})");
+            let actual = &data[format!("o{i}")];
+            let exists = self.model.organisations.contains_key(id);
+            let members = if exists {
+                self.users_of(*id)
+            } else {
+                Vec::new()
+            };
+            if exists && self.sees(&WorldObject::Organisation { id: *id }) {
+                let want = self.organisation(*id);
+                self.same(&path, want, actual);
+                for node in self.list(
+                    &format!("{path}.users"),
+                    &actual["users"],
+                    &members,
+                    NESTED_PAGE,
+                ) {
+                    if let Some(user) = row_id(&node, "User") {
+                        let want = self.user(user);
+                        let want = json!({ "id": want["id"], "email": want["email"] });
+                        self.same(&format!("{path}.users[{user}]"), want, &node);
+                    }
+                }
+            } else {
+                self.same(&path, Value::Null, actual);
+            }
+            let path = format!("ou{i}: users(organisationId: Organisation {id})");
+            for node in self.list(&path, &data[format!("ou{i}")], &members, NESTED_PAGE) {
+                if let Some(user) = row_id(&node, "User") {
+                    let want = self.user(user);
+                    let want = json!({ "id": want["id"], "email": want["email"] });
+                    self.same(&format!("{path}[{user}]"), want, &node);
+                }
+            }
+        }
+    }
+
+    fn users_by_id(&mut self, plan: &Plan, data: &Value) {
+        for (i, (id, colleagues)) in plan.users.iter().enumerate() {
+            let path = format!("u{i}: user(User {id})");
+            let actual = &data[format!("u{i}")];
+            if self.model.users.contains_key(id) && self.sees(&self.model.user_object(*id)) {
+                let want = self.user(*id);
+                self.same(&path, want, actual);
+                if !colleagues {
+                    continue;
+                }
+                let org = self.model.user(*id).organisation;
+                let colleagues = self.users_of(org);
+                self.list(
+                    &format!("{path}.organisation.users"),
+                    &actual["organisation"]["users"],
+                    &colleagues,
+                    NESTED_PAGE,
+                );
+            } else {
+                self.same(&path, Value::Null, actual);
+            }
+        }
+    }
+
+    fn ticket_lists(&mut self, prefix: &str, queries: &[TicketQuery], data: &Value) {
+        let visible: Vec<&TicketRow> = self
+            .model
+            .tickets
+            .values()
+            .filter(|t| self.sees(&WorldObject::Ticket((*t).into())))
+            .collect();
+        for (i, query) in queries.iter().enumerate() {
+            let expected: Vec<String> = visible
+                .iter()
+                .filter(|t| query.matches(t))
+                .map(|t| gid("Ticket", t.id))
+                .collect();
+            let path = format!("{prefix}{i}: tickets({})", query.arguments());
+            self.page(
+                &path,
+                &data[format!("{prefix}{i}")],
+                &expected,
+                TICKET_PAGE,
+                query.last,
+            );
+        }
+    }
+
+    fn visible_comments(&self, ticket: i64) -> Vec<String> {
+        self.model
+            .children(ticket)
+            .comments
+            .into_iter()
+            .filter(|c| self.sees(&self.model.comment_object(*c)))
+            .map(|c| gid("Comment", c))
+            .collect()
+    }
+
+    fn tickets_by_id(&mut self, plan: &Plan, data: &Value) {
+        for (i, (id, _)) in plan.tickets.iter().enumerate() {
+            let path = format!("t{i}: ticket(Ticket {id})");
+            let actual = &data[format!("t{i}")];
+            if !self.model.tickets.contains_key(id) || !self.sees(&self.model.ticket_object(*id)) {
+                self.same(&path, Value::Null, actual);
+                continue;
+            }
+            self.ticket(&path, *id, actual);
+        }
+    }
+
+    /// Everything `ticket(id:)` reads of a ticket the viewer sees.
+    fn ticket(&mut self, path: &str, id: i64, actual: &Value) {
+        let model = self.model;
+        let ticket = model.ticket(id);
+        let comments = self.visible_comments(id);
+        let order = model.orders.contains_key(&id)
+            && self.sees(&WorldObject::Order {
+                ticket: ticket.into(),
+            });
+        let related = ticket
+            .related
+            .filter(|r| self.sees(&model.ticket_object(*r)))
+            .map(|r| json!({ "id": gid("Ticket", r), "commentCount": self.visible_comments(r).len() }));
+        let want = json!({
+            "id": gid("Ticket", id),
+            "reference": ticket.reference,
+            "kind": ticket.kind.graphql(),
+            "status": ticket.status.graphql(),
+            "internalReference": ticket.internal_reference,
+            "organisation": { "id": gid("Organisation", ticket.organisation) },
+            "createdBy": self.person(ticket.created_by),
+            "order": if order { json!({ "recipientName": ticket.recipient }) } else { Value::Null },
+            "relatedTicket": related,
+            "commentCount": comments.len(),
+            "comments": {
+                "totalCount": comments.len(),
+                "pageInfo": { "hasNextPage": comments.len() > NESTED_PAGE },
+            },
+        });
+        self.same(path, want, actual);
+
+        let children = model.children(id);
+        for node in self.list(
+            &format!("{path}.comments"),
+            &actual["comments"],
+            &comments,
+            NESTED_PAGE,
+        ) {
+            if let Some(c) = row_id(&node, "Comment").and_then(|c| model.comments.get(&c)) {
+                let want = json!({
+                    "id": gid("Comment", c.id),
+                    "visibility": c.visibility.graphql(),
+                    "author": self.person(c.author),
+                    "ticket": { "id": gid("Ticket", id) },
+                });
+                self.same(&format!("{path}.comments[{}]", c.id), want, &node);
+            }
+        }
+
+        let events: Vec<String> = children
+            .events
+            .iter()
+            .filter(|e| self.sees(&model.event_object(**e)))
+            .map(|e| gid("TicketEvent", *e))
+            .collect();
+        for node in self.list(
+            &format!("{path}.events"),
+            &actual["events"],
+            &events,
+            usize::MAX,
+        ) {
+            if let Some(e) = row_id(&node, "TicketEvent").and_then(|e| model.events.get(&e)) {
+                let actor = e.actor.map_or(Value::Null, |a| self.person(a));
+                let want = json!({ "id": gid("TicketEvent", e.id), "actor": actor });
+                self.same(&format!("{path}.events[{}]", e.id), want, &node);
+            }
+        }
+
+        let attachments: Vec<String> = children
+            .attachments
+            .iter()
+            .filter(|a| self.sees(&model.attachment_object(**a)))
+            .map(|a| gid("Attachment", *a))
+            .collect();
+        for node in self.list(
+            &format!("{path}.attachments"),
+            &actual["attachments"],
+            &attachments,
+            usize::MAX,
+        ) {
+            if let Some(a) = row_id(&node, "Attachment").and_then(|a| model.attachments.get(&a)) {
+                let want = json!({
+                    "id": gid("Attachment", a.id),
+                    "uploadedBy": self.person(a.uploaded_by),
+                    "downloadUrl": format!("/attachments/{}", gid("Attachment", a.id)),
+                    "sizeBytes": a.bytes.len(),
+                });
+                self.same(&format!("{path}.attachments[{}]", a.id), want, &node);
+            }
+        }
+    }
+
+    fn tickets_by_reference(&mut self, plan: &Plan, data: &Value) {
+        for (i, (id, reference)) in plan.tickets.iter().enumerate() {
+            let path = format!("r{i}: ticketByReference({reference})");
+            let actual = &data[format!("r{i}")];
+            let want = if self.model.tickets.contains_key(id)
+                && self.sees(&self.model.ticket_object(*id))
+            {
+                json!({
+                    "id": gid("Ticket", *id),
+                    "reference": reference,
+                    "organisation": { "id": gid("Organisation", self.model.ticket(*id).organisation) },
+                })
+            } else {
+                Value::Null
+            };
+            self.same(&path, want, actual);
+        }
+    }
+
+    fn nodes(&mut self, plan: &Plan, data: &Value) {
+        let model = self.model;
+        for (i, id) in plan.organisations.iter().enumerate() {
+            let want = if model.organisations.contains_key(id)
+                && self.sees(&WorldObject::Organisation { id: *id })
+            {
+                let org = self.organisation(*id);
+                json!({
+                    "__typename": "Organisation",
+                    "id": org["id"],
+                    "name": org["name"],
+                    "billingEmail": org["billingEmail"],
+                })
+            } else {
+                Value::Null
+            };
+            self.same(
+                &format!("no{i}: node(Organisation {id})"),
+                want,
+                &data[format!("no{i}")],
+            );
+        }
+        for (i, (id, _)) in plan.users.iter().enumerate() {
+            let want = if model.users.contains_key(id) && self.sees(&model.user_object(*id)) {
+                let user = self.user(*id);
+                json!({
+                    "__typename": "User",
+                    "id": user["id"],
+                    "email": user["email"],
+                    "organisation": user["organisation"],
+                })
+            } else {
+                Value::Null
+            };
+            self.same(
+                &format!("nu{i}: node(User {id})"),
+                want,
+                &data[format!("nu{i}")],
+            );
+        }
+        for (i, (id, _)) in plan.tickets.iter().enumerate() {
+            let want = if model.tickets.contains_key(id) && self.sees(&model.ticket_object(*id)) {
+                let ticket = model.ticket(*id);
+                json!({
+                    "__typename": "Ticket",
+                    "id": gid("Ticket", *id),
+                    "reference": ticket.reference,
+                    "commentCount": self.visible_comments(*id).len(),
+                    "organisation": { "id": gid("Organisation", ticket.organisation) },
+                })
+            } else {
+                Value::Null
+            };
+            self.same(
+                &format!("nt{i}: node(Ticket {id})"),
+                want,
+                &data[format!("nt{i}")],
+            );
+        }
+        for (i, id) in plan.comments.iter().enumerate() {
+            let path = format!("nc{i}: node(Comment {id})");
+            let actual = &data[format!("nc{i}")];
+            if !model.comments.contains_key(id) || !self.sees(&model.comment_object(*id)) {
+                self.same(&path, Value::Null, actual);
+                continue;
+            }
+            let comment = &model.comments[id];
+            let siblings = self.visible_comments(comment.ticket);
+            let want = json!({
+                "__typename": "Comment",
+                "id": gid("Comment", *id),
+                "visibility": comment.visibility.graphql(),
+                "author": self.person(comment.author),
+                "ticket": {
+                    "id": gid("Ticket", comment.ticket),
+                    "commentCount": siblings.len(),
+                },
+            });
+            self.same(&path, want, actual);
+            self.list(
+                &format!("{path}.ticket.comments"),
+                &actual["ticket"]["comments"],
+                &siblings,
+                NESTED_PAGE,
+            );
+        }
+        for (i, id) in plan.feedback.iter().enumerate() {
+            let want = if model.feedback.contains_key(id) && self.sees(&model.feedback_object(*id))
+            {
+                let mut want = self.feedback(*id);
+                want["__typename"] = json!("Feedback");
+                want
+            } else {
+                Value::Null
+            };
+            self.same(
+                &format!("nf{i}: node(Feedback {id})"),
+                want,
+                &data[format!("nf{i}")],
+            );
+        }
+        for (i, id) in plan.attachments.iter().enumerate() {
+            let want =
+                if model.attachments.contains_key(id) && self.sees(&model.attachment_object(*id)) {
+                    let uploader = model.attachments[id].uploaded_by;
+                    json!({
+                        "__typename": "Attachment",
+                        "id": gid("Attachment", *id),
+                        "downloadUrl": format!("/attachments/{}", gid("Attachment", *id)),
+                        "uploadedBy": self.person(uploader),
+                    })
+                } else {
+                    Value::Null
+                };
+            self.same(
+                &format!("na{i}: node(Attachment {id})"),
+                want,
+                &data[format!("na{i}")],
+            );
+        }
+    }
+
+    /// `GET /attachments/{id}`: the bytes to whoever sees the ticket; to
+    /// anyone else, the very 404 an id that never existed gets.
+    async fn downloads(&mut self, app: &TestApp, plan: &Plan, token: &str) {
+        let get = |id: i64| {
+            let url = format!("{}/attachments/{}", app.address, gid("Attachment", id));
+            let request = app.client.get(url).bearer_auth(token);
+            async move {
+                let response = request.send().await.expect("download request");
+                let status = response.status().as_u16();
+                let bytes = response.bytes().await.expect("download body").to_vec();
+                (status, bytes)
+            }
+        };
+        let (missing_status, missing_body) = get(MISSING).await;
+        if missing_status != 404 {
+            self.fail(
+                "download(missing)",
+                format!("status {missing_status}, expected 404"),
+            );
+        }
+        for id in &plan.attachments {
+            let Some(row) = self.model.attachments.get(id) else {
+                continue;
+            };
+            let (status, body) = get(*id).await;
+            let path = format!("download({})", self.describe(&gid("Attachment", *id)));
+            if self.sees(&self.model.attachment_object(*id)) {
+                if status != 200 || body != row.bytes {
+                    self.fail(
+                        &path,
+                        format!(
+                            "expected 200 with the file, got {status}: {}",
+                            String::from_utf8_lossy(&body)
+                        ),
+                    );
+                }
+            } else if status != missing_status || body != missing_body {
+                self.fail(
+                    &path,
+                    format!(
+                        "expected the 404 of a missing file ({}), got {status}: {}",
+                        String::from_utf8_lossy(&missing_body),
+                        String::from_utf8_lossy(&body)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The fields where `got` differs from `expected`, as `field: expected …,
+/// got …`.
+fn differ(at: &str, expected: &Value, got: &Value, out: &mut Vec<String>) {
+    match (expected, got) {
+        (Value::Object(want), Value::Object(have)) => {
+            for (key, value) in want {
+                let inner = if at.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{at}.{key}")
+                };
+                differ(&inner, value, have.get(key).unwrap_or(&Value::Null), out);
+            }
+        }
+        _ if expected != got => {
+            let at = if at.is_empty() { "value" } else { at };
+            out.push(format!("{at}: expected {expected}, got {got}"));
+        }
+        _ => {}
+    }
+}
+
+/// `actual` cut down to the keys of `expected` (recursively, for objects).
+fn restrict(actual: &Value, expected: &Value) -> Value {
+    match (expected, actual) {
+        (Value::Object(want), Value::Object(got)) => Value::Object(
+            want.iter()
+                .map(|(key, value)| {
+                    let got = got.get(key).unwrap_or(&Value::Null);
+                    (key.clone(), restrict(got, value))
+                })
+                .collect(),
+        ),
+        _ => actual.clone(),
+    }
+}
+
+fn ids(items: &[Value]) -> Vec<&str> {
+    items
+        .iter()
+        .filter_map(|item| item["id"].as_str())
+        .collect()
+}
+
+/// The row id of an item of type `type_name`.
+fn row_id(item: &Value, type_name: &str) -> Option<i64> {
+    let id = item["id"].as_str()?;
+    match from_global_id(&async_graphql::ID(id.to_owned())) {
+        Some((found, row)) if found == type_name => Some(row),
+        _ => None,
+    }
+}
+
+pub fn gid(type_name: &str, id: i64) -> String {
+    to_global_id(type_name, id).0
+}
+
+/// A GraphQL string literal.
+fn lit(text: &str) -> String {
+    Value::String(text.to_owned()).to_string()
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
