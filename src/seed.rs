@@ -21,8 +21,7 @@ use rand::Rng as _;
 use rand::distr::Alphanumeric;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
 };
 
 use crate::error::{AppError, AppResult};
@@ -40,7 +39,7 @@ pub struct DemoLogin {
 /// Seeds demo data when the database has no organisation yet; returns the
 /// logins created, or `None` when there was data already.
 pub async fn seed_if_empty(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
-    if organisations::Entity::find().count(&state.db).await? > 0 {
+    if crate::policy::system::has_organisations(&state.db).await? {
         return Ok(None);
     }
     let now = state.clock.now();

@@ -152,17 +152,13 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
         )
     };
     let txn = state.db.begin().await?;
-    let Some(row) = password_reset_tokens::Entity::find()
-        .filter(password_reset_tokens::Column::TokenHash.eq(hash_token(token.trim())))
-        .one(&txn)
-        .await?
-    else {
+    let Some(row) = policy::system::reset_token(&txn, &hash_token(token.trim())).await? else {
         return Err(invalid());
     };
     if row.used_at.is_some() || row.expires_at <= now {
         return Err(invalid());
     }
-    let Some(user) = users::Entity::find_by_id(row.user_id).one(&txn).await? else {
+    let Some(user) = policy::system::user_by_id(&txn, row.user_id).await? else {
         return Err(invalid());
     };
     if !user.is_active {

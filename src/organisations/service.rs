@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::{BillingMode, OrganisationKind, TicketVisibility};
 use entity::organisations;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, SqlErr};
 
 use crate::domain::{Email, single_line};
 use crate::error::{AppError, AppResult, FieldError};
@@ -116,9 +116,7 @@ pub async fn insert_organisation(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let taken = organisations::Entity::find()
-        .filter(organisations::Column::Name.eq(name.as_str()))
-        .one(db)
+    let taken = crate::policy::system::organisation_by_name(db, &name)
         .await?
         .is_some();
     if taken {
@@ -210,12 +208,9 @@ pub async fn update_organisation(
     if let Some(name) = &changes.name {
         match single_line(name, 200) {
             Ok(name) => {
-                let taken = organisations::Entity::find()
-                    .filter(organisations::Column::Name.eq(name.as_str()))
-                    .filter(organisations::Column::Id.ne(organisation_id))
-                    .one(&state.db)
+                let taken = crate::policy::system::organisation_by_name(&state.db, &name)
                     .await?
-                    .is_some();
+                    .is_some_and(|other| other.id != organisation_id);
                 if taken {
                     errors.push(field(
                         "input.name",

@@ -1,7 +1,10 @@
-//! Reads that happen before a viewer exists, and so bypass [`super::Scope`]:
-//! authenticating a token, logging in, resetting a password. Each function
-//! here returns only what its caller's step needs, and nothing here is
-//! reachable from a GraphQL read.
+//! Reads that bypass [`super::Scope`], each named for its one purpose:
+//! those that happen before a viewer exists (authenticating a token,
+//! logging in, resetting a password), uniqueness checks that must see every
+//! tenant, and the recipients of emails. Each returns only what its
+//! caller's step needs; none is reachable from a GraphQL read. The
+//! `login_attempts` table (throttling) is no tenant data and is read by
+//! `auth::throttle` itself.
 
 use entity::{organisations, users};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
@@ -31,8 +34,8 @@ pub async fn user_for_token(
     }))
 }
 
-/// The account with this (already lower-cased) login email, for login and
-/// password reset.
+/// The account with this (already lower-cased) login email, for login,
+/// password reset, and the uniqueness check of a new login.
 pub async fn user_by_email(
     db: &impl ConnectionTrait,
     email: &str,
@@ -43,7 +46,8 @@ pub async fn user_by_email(
         .await
 }
 
-/// An organisation by exact name, for the `create-user` command.
+/// An organisation by exact name: the `create-user` command, and the
+/// uniqueness check of organisation names.
 pub async fn organisation_by_name(
     db: &impl ConnectionTrait,
     name: &str,
@@ -54,9 +58,9 @@ pub async fn organisation_by_name(
         .await
 }
 
-/// The recipient of an email about a ticket (its creator, or the author of
-/// a reply): read by the notification code, never returned to a client.
-pub async fn notification_recipient(
+/// A user by id, whoever asks: the recipient of an email about a ticket,
+/// the holder of a reset token. Never returned to a client as such.
+pub async fn user_by_id(
     db: &impl ConnectionTrait,
     user_id: i64,
 ) -> Result<Option<users::Model>, DbErr> {
@@ -72,4 +76,22 @@ pub async fn blob_reference_count(db: &impl ConnectionTrait, key: &str) -> Resul
         .filter(entity::attachments::Column::StorageKey.eq(key))
         .count(db)
         .await
+}
+
+/// A password-reset or invitation token by the SHA-256 of its secret.
+pub async fn reset_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<entity::password_reset_tokens::Model>, DbErr> {
+    entity::password_reset_tokens::Entity::find()
+        .filter(entity::password_reset_tokens::Column::TokenHash.eq(token_hash))
+        .one(db)
+        .await
+}
+
+/// Whether any organisation exists (the demo seed fills only an empty
+/// database).
+pub async fn has_organisations(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait as _;
+    Ok(organisations::Entity::find().count(db).await? > 0)
 }

@@ -320,8 +320,7 @@ async fn notify_creator(
     news: TicketNews<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let Some(creator) = policy::system::notification_recipient(db, ticket.created_by_id).await?
-    else {
+    let Some(creator) = policy::system::user_by_id(db, ticket.created_by_id).await? else {
         return Ok(());
     };
     if !creator.is_active {
@@ -515,7 +514,7 @@ pub async fn apply_step(
             now,
         )
         .await?;
-        let creator_locale = policy::system::notification_recipient(&txn, ticket.created_by_id)
+        let creator_locale = policy::system::user_by_id(&txn, ticket.created_by_id)
             .await?
             .map_or(Locale::Fr, |u| u.locale);
         let label = workflow::status_label(to, creator_locale);
@@ -636,7 +635,7 @@ pub async fn add_comment(
                 .exec(&txn)
                 .await?;
             if viewer.is_staff() && ticket.created_by_id != viewer.user_id {
-                let author = policy::system::notification_recipient(&txn, viewer.user_id)
+                let author = policy::system::user_by_id(&txn, viewer.user_id)
                     .await?
                     .map(|u| u.display_name)
                     .unwrap_or_default();

@@ -7,8 +7,8 @@ use entity::enums::{Locale, OrganisationKind, ResetPurpose, Role};
 use entity::{organisations, users};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, SqlErr,
+    TransactionTrait,
 };
 
 use super::types::User;
@@ -182,9 +182,7 @@ pub async fn insert_user(
     password_hash: Option<String>,
     now: DateTime<Utc>,
 ) -> AppResult<users::Model> {
-    let taken = users::Entity::find()
-        .filter(users::Column::Email.eq(new_user.email.as_str()))
-        .one(db)
+    let taken = crate::policy::system::user_by_email(db, new_user.email.as_str())
         .await?
         .is_some();
     if taken {
