@@ -83,7 +83,7 @@ impl Scope {
     }
 
     /// Users with every field: staff all; partners their own organisation
-    /// (emails are a field-level rule, see [`Scope::may_read_email`]).
+    /// (details beyond the name are a field rule, see [`Scope::may_read_details`]).
     pub fn users(&self) -> Select<users::Entity> {
         let select = users::Entity::find();
         if self.viewer.is_staff() {
@@ -119,8 +119,11 @@ impl Scope {
         )
     }
 
-    /// Field rule: may the viewer read this user's email address?
-    pub fn may_read_email(&self, user: &users::Model) -> bool {
+    /// Field rule: may the viewer read more of this user than its name
+    /// (email, role, language, activity)? A PARTNER_MEMBER knows its
+    /// colleagues by name only; managers read their organisation's users
+    /// whole, staff everyone, and everyone themselves.
+    pub fn may_read_details(&self, user: &users::Model) -> bool {
         self.viewer.is_staff()
             || user.id == self.viewer.user_id
             || (self.viewer.is_partner_manager()

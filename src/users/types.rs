@@ -69,6 +69,11 @@ impl User {
         &self.model
     }
 
+    /// Whether the viewer reads more of this user than its name.
+    fn details(&self, ctx: &Context<'_>) -> AppResult<bool> {
+        Ok(self.scope(ctx)?.may_read_details(&self.model))
+    }
+
     fn scope<'a>(&'a self, ctx: &'a Context<'_>) -> AppResult<&'a Scope> {
         match &self.own_scope {
             Some(scope) => Ok(scope),
@@ -90,34 +95,44 @@ impl User {
         &self.model.display_name
     }
 
-    /// The login email. Null when the viewer may not read it (a
-    /// PARTNER_MEMBER reading a colleague).
+    /// The login email. Null when the viewer knows this user by name only
+    /// (a PARTNER_MEMBER reading a colleague).
     async fn email(&self, ctx: &Context<'_>) -> AppResult<Option<&str>> {
         Ok(self
             .scope(ctx)?
-            .may_read_email(&self.model)
+            .may_read_details(&self.model)
             .then_some(self.model.email.as_str()))
     }
 
-    async fn role(&self) -> Role {
-        self.model.role.into()
+    /// Null when the viewer knows this user by name only.
+    async fn role(&self, ctx: &Context<'_>) -> AppResult<Option<Role>> {
+        Ok(self.details(ctx)?.then(|| self.model.role.into()))
     }
 
-    async fn locale(&self) -> Locale {
-        self.model.locale.into()
+    /// Language of the user's emails. Null when the viewer knows this user
+    /// by name only.
+    async fn locale(&self, ctx: &Context<'_>) -> AppResult<Option<Locale>> {
+        Ok(self.details(ctx)?.then(|| self.model.locale.into()))
     }
 
-    /// False once deactivated: the user can no longer log in.
-    async fn is_active(&self) -> bool {
-        self.model.is_active
+    /// False once deactivated: the user can no longer log in. Null when the
+    /// viewer knows this user by name only.
+    async fn is_active(&self, ctx: &Context<'_>) -> AppResult<Option<bool>> {
+        Ok(self.details(ctx)?.then_some(self.model.is_active))
     }
 
-    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
-        self.model.last_login_at
+    /// Null when never logged in, or when the viewer knows this user by
+    /// name only.
+    async fn last_login_at(&self, ctx: &Context<'_>) -> AppResult<Option<DateTime<Utc>>> {
+        Ok(self
+            .details(ctx)?
+            .then_some(self.model.last_login_at)
+            .flatten())
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.model.created_at
+    /// Null when the viewer knows this user by name only.
+    async fn created_at(&self, ctx: &Context<'_>) -> AppResult<Option<DateTime<Utc>>> {
+        Ok(self.details(ctx)?.then_some(self.model.created_at))
     }
 
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Organisation> {

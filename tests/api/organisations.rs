@@ -158,7 +158,7 @@ async fn page_size_is_bounded() {
 }
 
 #[tokio::test]
-async fn members_read_colleagues_names_but_not_their_emails() {
+async fn members_know_colleagues_by_name_only() {
     let app = spawn_app().await;
     let alpha = app
         .create_organisation(
@@ -175,7 +175,7 @@ async fn members_read_colleagues_names_but_not_their_emails() {
     let token = app.login(&member.email, PASSWORD).await;
     let body = app
         .graphql(
-            "{ users { edges { node { displayName email } } } }",
+            "{ users { edges { node { displayName email role locale isActive lastLoginAt createdAt } } } }",
             json!({}),
             Some(&token),
         )
@@ -188,15 +188,18 @@ async fn members_read_colleagues_names_but_not_their_emails() {
         .iter()
         .find(|e| e["node"]["displayName"] == "Carla Colleague")
         .expect("colleague listed");
-    assert!(
-        carla["node"]["email"].is_null(),
-        "colleague's email hidden: {body}"
+    assert_eq!(
+        carla["node"],
+        json!({ "displayName": "Carla Colleague", "email": null, "role": null, "locale": null,
+                 "isActive": null, "lastLoginAt": null, "createdAt": null }),
+        "a colleague is known by name only: {body}"
     );
     let me = edges
         .iter()
         .find(|e| e["node"]["displayName"] == "Max Member")
         .expect("self listed");
     assert_eq!(me["node"]["email"], member.email.as_str());
+    assert_eq!(me["node"]["role"], "PARTNER_MEMBER");
 }
 
 const UPDATE: &str = "mutation($id: ID!, $input: UpdateOrganisationInput!) {

@@ -36,7 +36,7 @@ use serde_json::{Value, json};
 
 use super::model::{Kind, Model, Role, Status, TicketRow};
 use super::oracle::{
-    OracleUser, WorldObject, may_know_by_name, may_read_billing, may_read_email, may_see,
+    OracleUser, WorldObject, may_know_by_name, may_read_billing, may_read_details, may_see,
 };
 use super::world::Inserted;
 use crate::helpers::TestApp;
@@ -784,12 +784,12 @@ impl Check<'_> {
 
     fn user(&self, id: i64) -> Value {
         let user = self.model.user(id);
-        let email = may_read_email(&self.viewer, user).then(|| user.email.clone());
+        let details = may_read_details(&self.viewer, user);
         json!({
             "id": gid("User", id),
             "displayName": user.display_name,
-            "email": email,
-            "role": user.role.graphql(),
+            "email": details.then(|| user.email.clone()),
+            "role": details.then(|| user.role.graphql()),
             "organisation": { "id": gid("Organisation", user.organisation) },
         })
     }

@@ -159,11 +159,12 @@ fn sees_ticket(viewer: &OracleUser, ticket: TicketFacts) -> bool {
     }
 }
 
-/// Field rule of users: may `viewer` read `user`'s email? (Only asked of a
-/// user the viewer may see.) Members: "name only, no email" for their
-/// colleagues; a member's own email is its login, which it knows.
+/// Field rule of users: may `viewer` read more of `user` than its name
+/// (email, role, language, activity)? (Only asked of a user the viewer may
+/// see.) Members: "name only, no email" for their colleagues; a member
+/// knows its own account.
 /// Managers: "own organisation, all fields". Staff: all.
-pub fn may_read_email(viewer: &OracleUser, user: &UserRow) -> bool {
+pub fn may_read_details(viewer: &OracleUser, user: &UserRow) -> bool {
     match viewer.role {
         Role::Staff | Role::Admin => true,
         Role::PartnerManager => user.organisation == viewer.organisation,
