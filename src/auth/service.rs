@@ -7,7 +7,7 @@ use entity::enums::{EmailKind, ResetPurpose};
 use entity::{password_reset_tokens, users};
 use rand::RngCore as _;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     TransactionTrait,
@@ -47,7 +47,7 @@ pub async fn login(
     // An unparseable email cannot match an account: answer as for any
     // unknown email rather than revealing the rule.
     let email_key = email.trim().to_lowercase();
-    throttle::check(&state.db, &email_key, client_addr, now).await?;
+    throttle::begin(&state.db, &email_key, client_addr, now).await?;
     let user = match Email::parse(email) {
         Ok(email) => policy::system::user_by_email(&state.db, email.as_str()).await?,
         Err(_) => None,
@@ -56,12 +56,9 @@ pub async fn login(
     let matches = state.hasher.verify(password, hash).await?;
     let user = match user {
         Some(user) if matches && user.is_active => user,
-        _ => {
-            throttle::record(&state.db, &email_key, client_addr, false, now).await?;
-            return Err(AppError::BadCredentials);
-        }
+        _ => return Err(AppError::BadCredentials),
     };
-    throttle::record(&state.db, &email_key, client_addr, true, now).await?;
+    throttle::succeeded(&state.db, &email_key, now).await?;
     let mut active = user.into_active_model();
     active.last_login_at = Set(Some(now));
     let user = active.update(&state.db).await?;
@@ -151,14 +148,15 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
             "this link is invalid or has expired; ask for a new one",
         )
     };
-    let txn = state.db.begin().await?;
-    let Some(row) = policy::system::reset_token(&txn, &hash_token(token.trim())).await? else {
+    // Everything slow or read-only happens before the transaction, whose
+    // first statement is a write (SQLite then takes its write lock at once).
+    let Some(row) = policy::system::reset_token(&state.db, &hash_token(token.trim())).await? else {
         return Err(invalid());
     };
     if row.used_at.is_some() || row.expires_at <= now {
         return Err(invalid());
     }
-    let Some(user) = policy::system::user_by_id(&txn, row.user_id).await? else {
+    let Some(user) = policy::system::user_by_id(&state.db, row.user_id).await? else {
         return Err(invalid());
     };
     if !user.is_active {
@@ -167,6 +165,7 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     let password = NewPassword::parse(new_password, &user.email)
         .map_err(|m| AppError::validation("newPassword", m))?;
     let hash = state.hasher.hash(password.expose()).await?;
+    let txn = state.db.begin().await?;
     // Claim the token atomically: of two concurrent uses, one wins.
     let claimed = password_reset_tokens::Entity::update_many()
         .col_expr(password_reset_tokens::Column::UsedAt, Expr::value(now))
@@ -177,7 +176,7 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     if claimed.rows_affected != 1 {
         return Err(invalid());
     }
-    set_password(&txn, user, hash, now).await?;
+    set_password(&txn, user.id, hash, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -192,23 +191,24 @@ pub async fn change_password(
     client_addr: &str,
 ) -> AppResult<LoginOutcome> {
     let now = state.clock.now();
-    throttle::check(&state.db, &user.email, client_addr, now).await?;
     let password = NewPassword::parse(new_password, &user.email)
         .map_err(|m| AppError::validation("newPassword", m))?;
+    // Guessing the current password is throttled like logging in.
+    throttle::begin(&state.db, &user.email, client_addr, now).await?;
     if !state
         .hasher
         .verify(current, user.password_hash.as_deref())
         .await?
     {
-        throttle::record(&state.db, &user.email, client_addr, false, now).await?;
         return Err(AppError::validation(
             "currentPassword",
             "is not your current password",
         ));
     }
+    throttle::succeeded(&state.db, &user.email, now).await?;
     let hash = state.hasher.hash(password.expose()).await?;
     let txn = state.db.begin().await?;
-    let user = set_password(&txn, user.clone(), hash, now).await?;
+    let user = set_password(&txn, user.id, hash, now).await?;
     txn.commit().await?;
     outcome(state, user, now).await
 }
@@ -230,18 +230,34 @@ async fn outcome(
     })
 }
 
+/// Sets the password and revokes every earlier access token (the version
+/// is incremented in SQL, so a concurrent revocation is never lost) and
+/// every reset link still unused.
 async fn set_password(
     db: &impl ConnectionTrait,
-    user: users::Model,
+    user_id: i64,
     hash: String,
     now: DateTime<Utc>,
 ) -> AppResult<users::Model> {
-    let version = user.token_version;
-    let mut active = user.into_active_model();
-    active.password_hash = Set(Some(hash));
-    active.token_version = Set(version + 1);
-    active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .col_expr(
+            users::Column::TokenVersion,
+            Expr::col(users::Column::TokenVersion).add(1),
+        )
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    password_reset_tokens::Entity::update_many()
+        .col_expr(password_reset_tokens::Column::UsedAt, Expr::value(now))
+        .filter(password_reset_tokens::Column::UserId.eq(user_id))
+        .filter(password_reset_tokens::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    policy::system::user_by_id(db, user_id)
+        .await?
+        .ok_or(AppError::NotFound("user"))
 }
 
 /// Tokens are stored as their SHA-256 only: a leaked table opens nothing.

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use entity::enums::{Locale, OrganisationKind, ResetPurpose, Role};
 use entity::{organisations, users};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, SqlErr,
     TransactionTrait,
 };
 
@@ -250,14 +251,22 @@ pub async fn set_user_active(
     if user.is_active == active {
         return Ok(user);
     }
-    let version = user.token_version;
-    let mut row = user.into_active_model();
-    row.is_active = Set(active);
+    // Deactivation revokes every token; the version is incremented in SQL,
+    // so that a concurrent password change cannot undo the revocation.
+    let mut update = users::Entity::update_many()
+        .col_expr(users::Column::IsActive, Expr::value(active))
+        .col_expr(users::Column::UpdatedAt, Expr::value(state.clock.now()))
+        .filter(users::Column::Id.eq(user.id));
     if !active {
-        row.token_version = Set(version + 1);
+        update = update.col_expr(
+            users::Column::TokenVersion,
+            Expr::col(users::Column::TokenVersion).add(1),
+        );
     }
-    row.updated_at = Set(state.clock.now());
-    Ok(row.update(&state.db).await?)
+    update.exec(&state.db).await?;
+    crate::policy::system::user_by_id(&state.db, user.id)
+        .await?
+        .ok_or(AppError::NotFound("user"))
 }
 
 /// A user created from the command line (typically the first ADMIN).

@@ -415,3 +415,54 @@ async fn the_login_payload_reads_as_the_user_who_logged_in() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_past_the_limit() {
+    let app = spawn_app().await;
+    let anna = partner_member(&app).await;
+    let guesses = (0..30).map(|i| {
+        let app = &app;
+        let email = anna.email.clone();
+        async move { try_login(app, &email, &format!("wrong guess {i}")).await }
+    });
+    let bodies = futures_util::future::join_all(guesses).await;
+    let checked = bodies
+        .iter()
+        .filter(|b| error_code(b) == Some("UNAUTHENTICATED"))
+        .count();
+    let refused = bodies
+        .iter()
+        .filter(|b| error_code(b) == Some("RATE_LIMITED"))
+        .count();
+    // Attempts that meet in flight may all be refused; none may slip past.
+    assert!(
+        checked <= 5,
+        "at most 5 guesses are checked, {checked} were"
+    );
+    assert_eq!(checked + refused, 30);
+}
+
+#[tokio::test]
+async fn a_reset_voids_the_other_links_sent_earlier() {
+    let app = spawn_app().await;
+    let anna = partner_member(&app).await;
+    app.graphql(REQUEST_RESET, json!({ "e": anna.email }), None)
+        .await;
+    let first = token_from_outbox(&app, &anna.email).await;
+    app.graphql(REQUEST_RESET, json!({ "e": anna.email }), None)
+        .await;
+    let second = token_from_outbox(&app, &anna.email).await;
+    assert_ne!(first, second);
+    let body = app
+        .graphql(RESET, json!({ "t": second, "p": NEW_PASSWORD }), None)
+        .await;
+    assert_eq!(body["data"]["resetPassword"]["ok"], true, "{body}");
+    let body = app
+        .graphql(
+            RESET,
+            json!({ "t": first, "p": "yet another passphrase" }),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
+}
