@@ -24,8 +24,9 @@ use async_graphql::{Context, Upload};
 use entity::enums::{TicketEventKind, TicketStatus};
 use entity::{attachments, tickets};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -237,32 +238,42 @@ pub async fn attach(
     ticket_id: i64,
     file: &PreparedFile,
 ) -> AppResult<attachments::Model> {
-    let txn = state.db.begin().await?;
-    // FOR SHARE (PostgreSQL; SQLite serialises writers anyway): a
-    // concurrent cancellation waits for this upload, or this upload sees
-    // the ticket cancelled. Concurrent uploads do not wait for each other.
-    let ticket = scope
-        .tickets()
-        .filter(tickets::Column::Id.eq(ticket_id))
-        .lock_shared()
-        .one(&txn)
+    let visible_ticket = scope.tickets().filter(tickets::Column::Id.eq(ticket_id));
+    // Refuse what can be refused before any byte is stored.
+    let ticket = visible_ticket
+        .clone()
+        .one(&state.db)
         .await?
         .ok_or(AppError::NotFound("ticket"))?;
     may_attach(&ticket)?;
-
-    let result = match store_and_record(&txn, state, &ticket, scope.viewer().user_id, file).await {
-        Ok(attachment) => txn
-            .commit()
-            .await
-            .map(|()| attachment)
-            .map_err(AppError::from),
-        Err(err) => {
-            if let Err(e) = txn.rollback().await {
-                tracing::warn!(error = %e, "rollback after a failed upload");
-            }
-            Err(err)
-        }
-    };
+    // The bytes go to storage outside the transaction: a slow disk then
+    // holds no lock. Any failure below removes them again.
+    ensure_stored(state, file).await;
+    let result = async {
+        let txn = state.db.begin().await?;
+        // The transaction's first statement is a write that locks the
+        // ticket's row (a no-op update): SQLite takes its write lock at
+        // once instead of failing to upgrade a read, and on PostgreSQL a
+        // concurrent status change waits for this upload or is seen by it.
+        tickets::Entity::update_many()
+            .col_expr(
+                tickets::Column::Version,
+                Expr::col(tickets::Column::Version),
+            )
+            .filter(tickets::Column::Id.eq(ticket_id))
+            .exec(&txn)
+            .await?;
+        let ticket = visible_ticket
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))?;
+        may_attach(&ticket)?;
+        let attachment =
+            store_and_record(&txn, state, &ticket, scope.viewer().user_id, file).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(attachment)
+    }
+    .await;
     match result {
         Ok(attachment) => {
             ensure_stored(state, file).await;

@@ -56,7 +56,9 @@ pub struct FeedbackQuery;
 impl FeedbackQuery {
     /// Feedback the viewer may read, newest first: staff all, managers
     /// their organisation's, members their own.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn feedback(
         &self,
         ctx: &Context<'_>,

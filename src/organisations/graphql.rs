@@ -16,7 +16,9 @@ pub struct OrganisationsQuery;
 #[Object]
 impl OrganisationsQuery {
     /// Organisations the viewer may see (partners: their own; staff: all), by name.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn organisations(
         &self,
         ctx: &Context<'_>,

@@ -113,7 +113,9 @@ impl Organisation {
     }
 
     /// The organisation's users the viewer may see, by display name.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,

@@ -78,7 +78,9 @@ impl TicketsQuery {
     /// The tickets the viewer may see (partner members: their own, or the
     /// organisation's when its visibility is ORGANISATION; managers: the
     /// organisation's; staff: all), filtered and ordered.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     #[allow(clippy::too_many_arguments)]
     async fn tickets(
         &self,

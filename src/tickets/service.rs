@@ -129,6 +129,11 @@ pub async fn next_reference(txn: &DatabaseTransaction) -> AppResult<GemReference
     Ok(GemReference::from_number(value))
 }
 
+/// A ticket's subject fits its column (200 characters), cut by characters.
+fn subject(text: &str) -> String {
+    text.chars().take(200).collect()
+}
+
 /// A ticket to open.
 struct NewTicket {
     organisation_id: i64,
@@ -226,6 +231,11 @@ pub async fn order_laptop(
     }
     let now = state.clock.now();
     let order = &new.order;
+    // The certificate's bytes go to storage before the transaction, so
+    // that no disk write happens while the GEM counter is locked.
+    if let Some(certificate) = &new.certificate {
+        attachments::service::ensure_stored(state, certificate).await;
+    }
     let txn = state.db.begin().await?;
     let result = async {
         let ticket = open_ticket(
@@ -234,7 +244,7 @@ pub async fn order_laptop(
                 organisation_id: organisation.id,
                 created_by_id: viewer.user_id,
                 kind: TicketKind::LaptopOrder,
-                subject: format!("Laptop for {}", order.recipient_name()),
+                subject: subject(&format!("Laptop for {}", order.recipient_name())),
                 description: None,
                 internal_reference: order.internal_reference().map(str::to_owned),
                 related_ticket_id: None,
@@ -577,7 +587,7 @@ pub async fn report_delivery_issue(
                 organisation_id: shipped.organisation_id,
                 created_by_id: viewer.user_id,
                 kind: TicketKind::DeliveryIssue,
-                subject: format!("Delivery problem on {}", shipped.reference),
+                subject: subject(&format!("Delivery problem on {}", shipped.reference)),
                 description: Some(description),
                 internal_reference: shipped.internal_reference.clone(),
                 related_ticket_id: Some(shipped.id),

@@ -20,7 +20,9 @@ impl UsersQuery {
 
     /// Users the viewer may see (partners: their organisation; staff: all),
     /// by display name, optionally of one organisation.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,

@@ -348,3 +348,17 @@ async fn bad_settings_name_the_fields_and_change_nothing() {
         .expect("alpha");
     assert_eq!(alpha, w.alpha, "nothing written");
 }
+
+#[tokio::test]
+async fn huge_page_sizes_are_refused_not_crashed_on() {
+    let w = world().await;
+    let token = w.token(&w.staff).await;
+    let query = "{ users(first: 2147483647) { edges { node { organisation { users(first: 2147483647) { edges { node { organisation { users(first: 2147483647) { totalCount } } } } } } } } } }";
+    let response = w.app.graphql_response(query, json!({}), Some(&token)).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{body}"
+    );
+}

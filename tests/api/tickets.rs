@@ -911,3 +911,13 @@ async fn staff_order_on_behalf_of_a_partner_and_partners_only_for_themselves() {
         .count();
     assert_eq!(beta_tickets, 1, "only the staff order landed in Beta");
 }
+
+#[tokio::test]
+async fn the_longest_recipient_name_still_makes_a_ticket() {
+    let w = world().await;
+    let member = w.token(&w.member).await;
+    let mut input = order_input();
+    input["recipientName"] = json!("A".repeat(200));
+    let body = order(&w.app, &member, input).await;
+    assert!(body["errors"].is_null(), "{body}");
+}
