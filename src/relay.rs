@@ -133,9 +133,27 @@ impl From<SortValue> for Value {
     }
 }
 
-/// What a cursor encodes: the sort value and the id of the row it points at.
+/// What a cursor encodes: the list's sort column, the sort value and the
+/// id of the row it points at. The column ties a cursor to its kind of
+/// list: another list's cursor is refused, not compared with the wrong type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct CursorKey(SortValue, i64);
+struct CursorKey(String, SortValue, i64);
+
+/// The sort "column" of lists loaded whole and paged by id.
+const LOADED_LIST: &str = "position";
+
+impl PageArgs {
+    /// Refuses a cursor made for a list sorted by another column.
+    fn check_cursor(&self, column: &str) -> AppResult<()> {
+        match &self.cursor {
+            Some(CursorKey(made_for, _, _)) if made_for != column => Err(AppError::validation(
+                if self.backward { "before" } else { "after" },
+                "this cursor belongs to another list",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
 
 impl CursorKey {
     fn encode(&self) -> String {
@@ -207,7 +225,9 @@ where
         (Order::Asc, true)
     };
     let mut query = select;
-    if let Some(CursorKey(value, id)) = args.cursor.clone() {
+    let column_name = sea_orm::IdenStatic::as_str(&key.column).to_owned();
+    args.check_cursor(&column_name)?;
+    if let Some(CursorKey(_, value, id)) = args.cursor.clone() {
         query = query.filter(after_condition(
             key.column,
             key.id,
@@ -234,7 +254,12 @@ where
     };
     let mut connection = Connection::with_additional_fields(has_previous, has_next, total);
     connection.edges.extend(rows.into_iter().map(|row| {
-        let cursor = CursorKey((key.value_of)(&row), row_id::<E>(&row, key.id)).encode();
+        let cursor = CursorKey(
+            column_name.clone(),
+            (key.value_of)(&row),
+            row_id::<E>(&row, key.id),
+        )
+        .encode();
         Edge::new(cursor, wrap(row))
     }));
     Ok(connection)
@@ -248,20 +273,21 @@ pub fn paginate_loaded<M, N: OutputType>(
     args: PageArgs,
     id_of: impl Fn(&M) -> i64,
     wrap: impl Fn(M) -> N,
-) -> Page<N> {
+) -> AppResult<Page<N>> {
+    args.check_cursor(LOADED_LIST)?;
     let total = rows.len() as u64;
     let position = |id: i64| rows.iter().position(|row| id_of(row) == id);
     let limit = args.limit as usize;
     let (start, end) = match (&args.cursor, args.backward) {
         (None, false) => (0, limit.min(rows.len())),
-        (Some(CursorKey(_, id)), false) => {
+        (Some(CursorKey(_, _, id)), false) => {
             let start = position(*id).map_or(rows.len(), |p| p + 1);
             (start, (start + limit).min(rows.len()))
         }
         (cursor, true) => {
             let end = cursor
                 .as_ref()
-                .map_or(rows.len(), |CursorKey(_, id)| position(*id).unwrap_or(0));
+                .map_or(rows.len(), |CursorKey(_, _, id)| position(*id).unwrap_or(0));
             (end.saturating_sub(limit), end)
         }
     };
@@ -273,9 +299,12 @@ pub fn paginate_loaded<M, N: OutputType>(
         .edges
         .extend(rows.into_iter().skip(start).take(end - start).map(|row| {
             let id = id_of(&row);
-            Edge::new(CursorKey(SortValue::Int(id), id).encode(), wrap(row))
+            Edge::new(
+                CursorKey(LOADED_LIST.to_owned(), SortValue::Int(id), id).encode(),
+                wrap(row),
+            )
         }));
-    connection
+    Ok(connection)
 }
 
 fn row_id<E: EntityTrait>(row: &E::Model, id: E::Column) -> i64
@@ -333,7 +362,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
-        let key = CursorKey(SortValue::Text("Acme".into()), 7);
+        let key = CursorKey("name".into(), SortValue::Text("Acme".into()), 7);
         assert_eq!(CursorKey::decode(&key.encode()), Some(key));
     }
 }

@@ -206,7 +206,7 @@ impl Ticket {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(relay::paginate_loaded(all, args, |c| c.id, Comment))
+        relay::paginate_loaded(all, args, |c| c.id, Comment)
     }
 
     /// The number of comments the viewer may read.

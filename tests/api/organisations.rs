@@ -362,3 +362,31 @@ async fn huge_page_sizes_are_refused_not_crashed_on() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_cursor_of_another_list_is_refused() {
+    let w = world().await;
+    let token = w.token(&w.staff).await;
+    let body = w
+        .app
+        .graphql(
+            "{ organisations(first: 1) { pageInfo { endCursor } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let cursor = body["data"]["organisations"]["pageInfo"]["endCursor"].clone();
+    for query in [
+        "query($c: String) { tickets(after: $c) { totalCount } }",
+        "query($c: String) { feedback(before: $c) { totalCount } }",
+    ] {
+        let body = w
+            .app
+            .graphql(query, json!({ "c": cursor }), Some(&token))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{body}"
+        );
+    }
+}

@@ -921,3 +921,61 @@ async fn the_longest_recipient_name_still_makes_a_ticket() {
     let body = order(&w.app, &member, input).await;
     assert!(body["errors"].is_null(), "{body}");
 }
+
+#[tokio::test]
+async fn tickets_and_comments_page_with_cursors() {
+    let w = world().await;
+    let member = w.token(&w.member).await;
+    for _ in 0..3 {
+        order(&w.app, &member, order_input()).await;
+    }
+    let page = "query($a: String) { tickets(first: 2, after: $a, orderBy: CREATED_AT_ASC) { pageInfo { hasNextPage endCursor } edges { node { reference } } } }";
+    let first = w
+        .app
+        .graphql(page, json!({ "a": null }), Some(&member))
+        .await;
+    let cursor = first["data"]["tickets"]["pageInfo"]["endCursor"].clone();
+    assert_eq!(
+        first["data"]["tickets"]["pageInfo"]["hasNextPage"], true,
+        "{first}"
+    );
+    let second = w
+        .app
+        .graphql(page, json!({ "a": cursor }), Some(&member))
+        .await;
+    let refs = |b: &Value| -> Vec<String> {
+        b["data"]["tickets"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| {
+                e["node"]["reference"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let all: Vec<String> = refs(&first).into_iter().chain(refs(&second)).collect();
+    assert_eq!(all.len(), 3, "{first} {second}");
+    assert_eq!(second["data"]["tickets"]["pageInfo"]["hasNextPage"], false);
+    let mut sorted = all.clone();
+    sorted.sort_by_key(|r| r[4..].parse::<u64>().unwrap_or(0));
+    assert_eq!(all, sorted, "oldest first, no overlap");
+
+    // A ticket cursor does not page a ticket's comments.
+    let t = w
+        .app
+        .graphql(
+            "{ tickets(first: 1) { edges { node { id } } } }",
+            json!({}),
+            Some(&member),
+        )
+        .await;
+    let id = t["data"]["tickets"]["edges"][0]["node"]["id"].clone();
+    let body = w
+        .app
+        .graphql("query($id: ID!, $c: String) { ticket(id: $id) { comments(after: $c) { totalCount } } }", json!({ "id": id, "c": cursor }), Some(&member))
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["field"], "after", "{body}");
+}
