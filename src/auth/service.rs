@@ -23,6 +23,8 @@ use crate::state::AppState;
 
 /// How long a password-reset link works.
 pub const RESET_TOKEN_MINUTES: i64 = 60;
+/// Reset links sent to one account within an hour, at most.
+pub const MAX_RESET_LINKS_PER_HOUR: u64 = 3;
 /// How long an invitation (set your first password) works.
 pub const INVITE_TOKEN_MINUTES: i64 = 72 * 60;
 
@@ -75,6 +77,18 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
         return Ok(());
     };
     if !user.is_active {
+        return Ok(());
+    }
+    // A few links an hour are plenty; more would let anyone flood a
+    // mailbox. The answer stays the same.
+    let since = state.clock.now() - Duration::minutes(RESET_TOKEN_MINUTES);
+    if policy::system::reset_links_sent_since(&state.db, user.id, since).await?
+        >= MAX_RESET_LINKS_PER_HOUR
+    {
+        tracing::info!(
+            user_id = user.id,
+            "password reset requested too often; no email sent"
+        );
         return Ok(());
     }
     let txn = state.db.begin().await?;

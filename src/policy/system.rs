@@ -95,3 +95,19 @@ pub async fn has_organisations(db: &impl ConnectionTrait) -> Result<bool, DbErr>
     use sea_orm::PaginatorTrait as _;
     Ok(organisations::Entity::find().count(db).await? > 0)
 }
+
+/// How many password-reset links were sent to a user since `since`.
+pub async fn reset_links_sent_since(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, DbErr> {
+    use entity::password_reset_tokens as tokens;
+    use sea_orm::PaginatorTrait as _;
+    tokens::Entity::find()
+        .filter(tokens::Column::UserId.eq(user_id))
+        .filter(tokens::Column::Purpose.eq(entity::enums::ResetPurpose::Reset))
+        .filter(tokens::Column::CreatedAt.gt(since))
+        .count(db)
+        .await
+}

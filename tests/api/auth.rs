@@ -466,3 +466,33 @@ async fn a_reset_voids_the_other_links_sent_earlier() {
         .await;
     assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
 }
+
+#[tokio::test]
+async fn reset_requests_cannot_flood_a_mailbox() {
+    let app = spawn_app().await;
+    let anna = partner_member(&app).await;
+    let mut answers = Vec::new();
+    for _ in 0..5 {
+        answers.push(
+            app.graphql(REQUEST_RESET, json!({ "e": anna.email }), None)
+                .await,
+        );
+    }
+    assert!(
+        answers.windows(2).all(|w| w[0] == w[1]),
+        "the same answer every time"
+    );
+    let sent = email_outbox::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(sent, 3, "three links an hour at most");
+    app.clock.advance(Duration::minutes(61));
+    app.graphql(REQUEST_RESET, json!({ "e": anna.email }), None)
+        .await;
+    let sent = email_outbox::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(sent, 4, "and again after the hour");
+}
