@@ -76,6 +76,12 @@ pub struct Settings {
     )]
     pub bind: SocketAddr,
 
+    /// Addresses of reverse proxies (load balancers) in front of the server,
+    /// comma-separated. Only from these is `X-Forwarded-For` believed, to
+    /// find the client's address for login throttling.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Public base URL of the service desk, used in links sent by email.
     #[arg(
         long,
@@ -155,6 +161,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub bind: SocketAddr,
     pub public_url: String,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub jwt: JwtConfig,
     pub introspection: bool,
     pub seed_demo_data: bool,
@@ -191,6 +198,7 @@ impl Settings {
             data_dir: self.data_dir.clone(),
             bind: self.bind,
             public_url: self.public_url.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
             jwt: JwtConfig {
                 secret,
                 issuer: self.jwt_issuer.clone(),

@@ -1,7 +1,7 @@
 //! The HTTP surface: routes, the GraphQL handler that turns a bearer token
 //! into the request's viewer, health checks, request ids, body limits.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use async_graphql::ParseRequestError;
@@ -134,7 +134,8 @@ async fn graphql_handler(
         state: state.app.clone(),
         scope: scope.clone(),
         user,
-        client_addr: peer.ip().to_string(),
+        client_addr: client_address(peer.ip(), &headers, &state.app.config.trusted_proxies)
+            .to_string(),
     });
     if let Some(scope) = scope {
         request = crate::loaders::register(request, &state.app, scope);
@@ -166,6 +167,27 @@ fn classify_request_error(error: &mut async_graphql::ServerError) {
     if let Some(field) = field {
         extensions.set("field", field);
     }
+}
+
+/// The client's address: the peer, unless the peer is a trusted proxy; then
+/// the nearest address of `X-Forwarded-For` that is not a trusted proxy
+/// (the entries further left are the client's own claims).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
 }
 
 /// Reads a GraphQL request: from the query string for GET; from a JSON
@@ -276,5 +298,41 @@ impl IntoResponse for BadRequest {
                 (StatusCode::BAD_REQUEST, error_body(&message, "BAD_REQUEST")).into_response()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_str(value).expect("header"),
+        );
+        headers
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.1".parse().expect("ip");
+        let peer: IpAddr = "192.0.2.7".parse().expect("ip");
+        let headers = forwarded("198.51.100.1, 203.0.113.9");
+        assert_eq!(
+            client_address(peer, &headers, &[proxy]),
+            peer,
+            "an untrusted peer's header is ignored"
+        );
+        assert_eq!(
+            client_address(proxy, &headers, &[proxy]),
+            "203.0.113.9".parse::<IpAddr>().expect("ip"),
+            "the nearest untrusted hop; entries further left are the client's claims"
+        );
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &[proxy]), proxy);
+        assert_eq!(
+            client_address(proxy, &forwarded("garbage"), &[proxy]),
+            proxy
+        );
     }
 }

@@ -72,6 +72,8 @@ fn help_lists_every_setting() {
         "LOG_FORMAT",
         "GRAPHQL_INTROSPECTION",
         "SEED_DEMO_DATA",
+        "TRUSTED_PROXIES",
+        "PARTNERDESK_PUBLIC_URL",
     ] {
         assert!(help.contains(variable), "--help lists {variable}");
     }

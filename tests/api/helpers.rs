@@ -58,6 +58,7 @@ pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
         data_dir: data_dir.to_owned(),
         bind: "127.0.0.1:0".parse().expect("address"),
         public_url: "https://desk.example".to_owned(),
+        trusted_proxies: Vec::new(),
         jwt: JwtConfig {
             secret: TEST_JWT_SECRET.to_owned().into(),
             issuer: "partnerdesk".to_owned(),
