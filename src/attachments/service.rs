@@ -238,13 +238,8 @@ pub async fn attach(
     ticket_id: i64,
     file: &PreparedFile,
 ) -> AppResult<attachments::Model> {
-    let visible_ticket = scope.tickets().filter(tickets::Column::Id.eq(ticket_id));
     // Refuse what can be refused before any byte is stored.
-    let ticket = visible_ticket
-        .clone()
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("ticket"))?;
+    let ticket = scope.ticket(&state.db, ticket_id).await?;
     may_attach(&ticket)?;
     // The bytes go to storage outside the transaction: a slow disk then
     // holds no lock. Any failure below removes them again.
@@ -263,10 +258,7 @@ pub async fn attach(
             .filter(tickets::Column::Id.eq(ticket_id))
             .exec(&txn)
             .await?;
-        let ticket = visible_ticket
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+        let ticket = scope.ticket(&txn, ticket_id).await?;
         may_attach(&ticket)?;
         let attachment =
             store_and_record(&txn, state, &ticket, scope.viewer().user_id, file).await?;

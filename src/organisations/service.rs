@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::{BillingMode, OrganisationKind, TicketVisibility};
 use entity::organisations;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, SqlErr};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, SqlErr};
 
 use crate::domain::{Email, single_line};
 use crate::error::{AppError, AppResult, FieldError};
@@ -187,12 +187,7 @@ pub async fn update_organisation(
     changes: OrganisationChanges,
 ) -> AppResult<organisations::Model> {
     let viewer = scope.viewer();
-    let organisation = scope
-        .organisations()
-        .filter(organisations::Column::Id.eq(organisation_id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("organisation"))?;
+    let organisation = scope.organisation(&state.db, organisation_id).await?;
     if !viewer.is_staff() {
         return Err(AppError::forbidden(
             "only the provider changes organisation settings",

@@ -22,7 +22,12 @@ use entity::{
     tickets, users,
 };
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    Select,
+};
+
+use crate::error::{AppError, AppResult};
 
 /// The authenticated user a request acts for, loaded fresh on each request
 /// (so that a change of role or of the organisation's visibility applies to
@@ -244,5 +249,37 @@ impl Scope {
                 .filter(feedback::Column::OrganisationId.eq(self.viewer.organisation_id))
                 .filter(feedback::Column::AuthorId.eq(self.viewer.user_id)),
         }
+    }
+
+    /// One ticket the viewer may see, by id; NOT_FOUND otherwise, the same
+    /// for an id outside the scope and for one that does not exist.
+    pub async fn ticket(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<tickets::Model> {
+        self.tickets()
+            .filter(tickets::Column::Id.eq(id))
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("ticket"))
+    }
+
+    /// One organisation the viewer may see, by id; NOT_FOUND otherwise.
+    pub async fn organisation(
+        &self,
+        db: &impl ConnectionTrait,
+        id: i64,
+    ) -> AppResult<organisations::Model> {
+        self.organisations()
+            .filter(organisations::Column::Id.eq(id))
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("organisation"))
+    }
+
+    /// One user the viewer may see, by id; NOT_FOUND otherwise.
+    pub async fn user(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<users::Model> {
+        self.users()
+            .filter(users::Column::Id.eq(id))
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("user"))
     }
 }

@@ -6,7 +6,7 @@ use entity::enums::{
     CommentVisibility, EmailKind, Locale, OrganisationKind, TicketEventKind, TicketKind,
     TicketStatus,
 };
-use entity::{comments, orders, organisations, tickets};
+use entity::{comments, orders, tickets};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
@@ -217,12 +217,7 @@ pub async fn order_laptop(
             ));
         }
     };
-    let organisation = scope
-        .organisations()
-        .filter(organisations::Column::Id.eq(organisation_id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("organisation"))?;
+    let organisation = scope.organisation(&state.db, organisation_id).await?;
     if organisation.kind != OrganisationKind::Partner || organisation.archived_at.is_some() {
         return Err(AppError::validation(
             "input.organisationId",
@@ -440,12 +435,7 @@ pub async fn apply_step(
     step: Step,
 ) -> AppResult<tickets::Model> {
     let viewer = scope.viewer();
-    let ticket = scope
-        .tickets()
-        .filter(tickets::Column::Id.eq(ticket_id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("ticket"))?;
+    let ticket = scope.ticket(&state.db, ticket_id).await?;
     let (action, note) = match &step {
         Step::Move { action, note } => (*action, note.clone()),
         Step::Cancel { reason } => (Action::Cancel, Some(reason.clone())),
@@ -542,12 +532,7 @@ pub async fn apply_step(
     }
     .await;
     finish(state, txn, result, None).await?;
-    scope
-        .tickets()
-        .filter(tickets::Column::Id.eq(ticket.id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("ticket"))
+    scope.ticket(&state.db, ticket.id).await
 }
 
 /// Reports a problem with a delivered laptop (damaged, lost): a new
@@ -562,12 +547,7 @@ pub async fn report_delivery_issue(
     let viewer = scope.viewer();
     let description =
         multi_line(description, 10_000).map_err(|m| AppError::validation("description", m))?;
-    let shipped = scope
-        .tickets()
-        .filter(tickets::Column::Id.eq(ticket_id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("ticket"))?;
+    let shipped = scope.ticket(&state.db, ticket_id).await?;
     let delivered = shipped.kind == TicketKind::LaptopOrder
         && matches!(
             shipped.status,
@@ -614,12 +594,7 @@ pub async fn add_comment(
     visibility: CommentVisibility,
 ) -> AppResult<comments::Model> {
     let viewer = scope.viewer();
-    let ticket = scope
-        .tickets()
-        .filter(tickets::Column::Id.eq(ticket_id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("ticket"))?;
+    let ticket = scope.ticket(&state.db, ticket_id).await?;
     if visibility == CommentVisibility::Internal && !viewer.is_staff() {
         return Err(AppError::forbidden("only staff write internal notes"));
     }

@@ -4,7 +4,7 @@
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
 use entity::enums::{Locale, OrganisationKind, ResetPurpose, Role};
-use entity::{organisations, users};
+use entity::users;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
@@ -141,12 +141,7 @@ pub async fn create_user(
             "only administrators and partner managers create users",
         ));
     }
-    let organisation = scope
-        .organisations()
-        .filter(organisations::Column::Id.eq(input.organisation_id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("organisation"))?;
+    let organisation = scope.organisation(&state.db, input.organisation_id).await?;
     if !viewer.is_admin() && !is_partner_role(input.role) {
         return Err(AppError::forbidden(
             "partner managers create partner users only",
@@ -227,12 +222,7 @@ pub async fn set_user_active(
     active: bool,
 ) -> AppResult<users::Model> {
     let viewer = scope.viewer();
-    let user = scope
-        .users()
-        .filter(users::Column::Id.eq(user_id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("user"))?;
+    let user = scope.user(&state.db, user_id).await?;
     if !(viewer.is_admin() || viewer.is_partner_manager()) {
         return Err(AppError::forbidden(
             "only administrators and partner managers manage users",
