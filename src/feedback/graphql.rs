@@ -1,6 +1,5 @@
 //! The feedback type, its list and `giveFeedback`.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::feedback;
@@ -10,7 +9,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter};
 use crate::domain::multi_line;
 use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt as _;
-use crate::organisations::loaders::OrganisationLoader;
 use crate::organisations::types::Organisation;
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
 use crate::users::types::Person;
@@ -41,11 +39,7 @@ impl Feedback {
     }
 
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Organisation> {
-        ctx.loader::<DataLoader<OrganisationLoader>>()?
-            .load_one(self.0.organisation_id)
-            .await?
-            .map(Organisation)
-            .ok_or(AppError::NotFound("organisation"))
+        Organisation::load(ctx, self.0.organisation_id).await
     }
 }
 

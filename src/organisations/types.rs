@@ -130,6 +130,16 @@ impl Organisation {
 }
 
 impl Organisation {
+    /// Loads an organisation through the request's `OrganisationLoader`
+    /// (batched, scoped); NOT_FOUND when the viewer may not see it.
+    pub async fn load(ctx: &Context<'_>, id: i64) -> AppResult<Organisation> {
+        ctx.loader::<async_graphql::dataloader::DataLoader<super::loaders::OrganisationLoader>>()?
+            .load_one(id)
+            .await?
+            .map(Organisation)
+            .ok_or(crate::error::AppError::NotFound("organisation"))
+    }
+
     /// Billing details follow invoice visibility: managers and staff.
     fn billing_visible(&self, ctx: &Context<'_>) -> AppResult<bool> {
         let viewer = ctx.scope()?.viewer();

@@ -12,9 +12,8 @@ use super::loaders::{
 };
 use super::workflow::{self, Action, Actor};
 use crate::attachments::types::Attachment;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::ContextExt as _;
-use crate::organisations::loaders::OrganisationLoader;
 use crate::organisations::types::Organisation;
 use crate::relay::{self, PageArgs};
 use crate::users::types::Person;
@@ -158,11 +157,7 @@ impl Ticket {
     }
 
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Organisation> {
-        ctx.loader::<DataLoader<OrganisationLoader>>()?
-            .load_one(self.0.organisation_id)
-            .await?
-            .map(Organisation)
-            .ok_or(AppError::NotFound("organisation"))
+        Organisation::load(ctx, self.0.organisation_id).await
     }
 
     /// Who created the ticket.

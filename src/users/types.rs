@@ -4,13 +4,11 @@ use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::users;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::ContextExt as _;
-use crate::organisations::loaders::OrganisationLoader;
 use crate::organisations::types::Organisation;
 use crate::policy::Scope;
 use crate::relay;
-use sea_orm::{ColumnTrait as _, QueryFilter as _};
 
 /// What a user may do (SPEC §2).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -138,19 +136,11 @@ impl User {
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Organisation> {
         if let Some(scope) = &self.own_scope {
             return scope
-                .organisations()
-                .filter(entity::organisations::Column::Id.eq(self.model.organisation_id))
-                .one(&ctx.state()?.db)
-                .await?
-                .map(Organisation)
-                .ok_or(AppError::NotFound("organisation"));
+                .organisation(&ctx.state()?.db, self.model.organisation_id)
+                .await
+                .map(Organisation);
         }
-        let loader = ctx.loader::<async_graphql::dataloader::DataLoader<OrganisationLoader>>()?;
-        loader
-            .load_one(self.model.organisation_id)
-            .await?
-            .map(Organisation)
-            .ok_or(AppError::NotFound("organisation"))
+        Organisation::load(ctx, self.model.organisation_id).await
     }
 }
 

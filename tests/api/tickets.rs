@@ -979,3 +979,46 @@ async fn tickets_and_comments_page_with_cursors() {
         .await;
     assert_eq!(body["errors"][0]["extensions"]["field"], "after", "{body}");
 }
+
+#[tokio::test]
+async fn another_organisations_ticket_does_not_exist_for_any_write() {
+    let w = world().await;
+    let outsider = w.token(&w.beta_member).await;
+    let t = ticket_in(&w.app, &w.member, TicketStatus::ReadyForBilling, 1).await;
+    let review = ticket_in(&w.app, &w.member, TicketStatus::Review, 2).await;
+    let id = |t: &tickets::Model| to_global_id("Ticket", t.id).to_string();
+    let writes = [
+        (
+            "mutation($id: ID!) { r: cancelTicket(id: $id, reason: \"x\") { ticket { id } } }",
+            id(&review),
+        ),
+        (
+            "mutation($id: ID!) { r: transitionTicket(id: $id, to: QUEUED) { ticket { id } } }",
+            id(&review),
+        ),
+        (
+            "mutation($id: ID!) { r: reportDeliveryIssue(ticketId: $id, description: \"Broken\") { ticket { id } } }",
+            id(&t),
+        ),
+        (
+            "mutation($id: ID!) { r: addComment(ticketId: $id, body: \"Hello\") { comment { id } } }",
+            id(&review),
+        ),
+    ];
+    let before = footprint(&w.app).await;
+    for (query, ticket) in writes {
+        let body = w
+            .app
+            .graphql(query, json!({ "id": ticket }), Some(&outsider))
+            .await;
+        assert_eq!(error_code(&body), Some("NOT_FOUND"), "{query}: {body}");
+    }
+    assert_eq!(footprint(&w.app).await, before, "nothing written");
+    assert_eq!(
+        entity::comments::Entity::find()
+            .count(&w.app.state.db)
+            .await
+            .expect("count"),
+        0
+    );
+}
