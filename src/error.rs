@@ -5,6 +5,7 @@
 //! client gets a generic message, and the log line carries the request id
 //! through the request's tracing span.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_graphql::ErrorExtensions as _;
@@ -45,6 +46,103 @@ pub struct FieldError {
 
 /// Shorthand for results of services and resolvers.
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Why one input value is invalid, in words a user can act on (`must not be
+/// empty`). The one error type of every domain `parse()`: it names no field,
+/// because the same value is a different field in different inputs; a
+/// [`FieldErrors`] puts it under its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(Cow<'static, str>);
+
+impl Invalid {
+    pub fn new(message: impl Into<Cow<'static, str>>) -> Self {
+        Self(message.into())
+    }
+
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Collects the invalid fields of one input, so that every one of them is
+/// reported at once, in the order they were checked.
+///
+/// ```
+/// use partnerdesk::domain::{BasisPoints, Cents};
+/// use partnerdesk::error::{AppError, FieldErrors};
+///
+/// let mut errors = FieldErrors::new();
+/// let price = errors.check("input.price", Cents::parse_price(-1));
+/// let vat = errors.check("input.vat", BasisPoints::parse(810));
+/// assert!(price.is_none() && vat.is_some());
+/// let Err(AppError::Validation(fields)) = errors.finish(()) else { panic!() };
+/// assert_eq!(fields[0].field, "input.price");
+/// ```
+#[derive(Debug, Default)]
+#[must_use = "the errors are reported by `finish`"]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value of `result`, or `None` with its error recorded under `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, Invalid>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(invalid) => {
+                self.add(field, invalid);
+                None
+            }
+        }
+    }
+
+    /// Records an error found by a rule over several values or the database
+    /// (a taken name), rather than by a `parse()`.
+    pub fn add(&mut self, field: &str, invalid: Invalid) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message: invalid.0.into_owned(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `value` when nothing was recorded, else VALIDATION naming every
+    /// recorded field.
+    pub fn finish<T>(self, value: T) -> AppResult<T> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(AppError::Validation(self.0))
+        }
+    }
+
+    /// The VALIDATION error of what was recorded, for the branch where a
+    /// checked value is missing. [`check`](Self::check) returns `None` only
+    /// after recording, so an empty list here is a bug, reported as one.
+    pub fn into_error(self) -> AppError {
+        if self.0.is_empty() {
+            AppError::internal(anyhow::anyhow!(
+                "a checked value is missing but no field error was recorded"
+            ))
+        } else {
+            AppError::Validation(self.0)
+        }
+    }
+
+    /// One value checked alone: the value, or VALIDATION naming `field`.
+    pub fn single<T>(field: &str, result: Result<T, Invalid>) -> AppResult<T> {
+        let mut errors = Self::new();
+        match errors.check(field, result) {
+            Some(value) => Ok(value),
+            None => Err(errors.into_error()),
+        }
+    }
+}
 
 impl AppError {
     pub fn forbidden(message: impl Into<String>) -> Self {

@@ -3,6 +3,7 @@
 
 mod country;
 mod email;
+mod money;
 mod order;
 mod password;
 mod phone;
@@ -11,6 +12,7 @@ mod text;
 
 pub use country::CountryCode;
 pub use email::Email;
+pub use money::{BasisPoints, Cents};
 pub use order::{ParsedOrder, RawOrder};
 pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, NewPassword};
 pub use phone::PhoneNumber;

@@ -1,4 +1,5 @@
-//! Creating organisations (ADMIN).
+//! Creating organisations (ADMIN) and changing their settings (ADMIN; STAFF
+//! the billing mode), both through one validation of the settings.
 
 use chrono::{DateTime, Utc};
 use entity::enums::{BillingMode, OrganisationKind, TicketVisibility};
@@ -6,8 +7,8 @@ use entity::organisations;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, SqlErr};
 
-use crate::domain::{Email, single_line};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::domain::{BasisPoints, Cents, Email, optional_multi_line, single_line};
+use crate::error::{AppError, AppResult, FieldErrors, Invalid};
 use crate::policy::Scope;
 use crate::state::AppState;
 
@@ -39,117 +40,43 @@ pub async fn create_organisation(
     insert_organisation(&state.db, input, state.clock.now()).await
 }
 
-/// Checks every field, then inserts; a taken name is a VALIDATION error.
+/// Checks every field with the same validation as an update, then inserts;
+/// a taken name is a VALIDATION error.
 pub async fn insert_organisation(
     db: &impl ConnectionTrait,
     input: NewOrganisationInput,
     now: DateTime<Utc>,
 ) -> AppResult<organisations::Model> {
-    let mut errors = Vec::new();
-    let mut check = |field: &str, result: Result<(), String>| {
-        if let Err(message) = result {
-            errors.push(FieldError {
-                field: field.to_owned(),
-                message,
-            });
-        }
-    };
-    let name = single_line(&input.name, 200);
-    check(
-        "input.name",
-        name.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
-    let billing_email = input
-        .billing_email
-        .as_deref()
-        .map(|raw| Email::parse(raw).map(|e| e.as_str().to_owned()))
-        .transpose();
-    check(
-        "input.billingEmail",
-        billing_email
-            .as_ref()
-            .map(|_| ())
-            .map_err(|m| (*m).to_owned()),
-    );
-    let billing_address = input
-        .billing_address
-        .as_deref()
-        .map(str::trim)
-        .filter(|a| !a.is_empty());
-    check(
-        "input.billingAddress",
-        match billing_address {
-            Some(a) if a.chars().count() > 500 => Err("must be at most 500 characters".to_owned()),
-            _ => Ok(()),
-        },
-    );
-    for (field, cents) in [
-        (
-            "input.standardUnitPriceCents",
-            input.standard_unit_price_cents,
-        ),
-        (
-            "input.learningUnitPriceCents",
-            input.learning_unit_price_cents,
-        ),
-    ] {
-        check(
-            field,
-            if (0..=100_000_000).contains(&cents) {
-                Ok(())
-            } else {
-                Err("must be between 0 and 100000000 cents".to_owned())
-            },
-        );
-    }
-    check(
-        "input.vatRateBasisPoints",
-        if (0..=10_000).contains(&input.vat_rate_basis_points) {
-            Ok(())
-        } else {
-            Err("must be between 0 and 10000".to_owned())
-        },
-    );
-    let (Ok(name), Ok(billing_email)) = (name, billing_email) else {
-        return Err(AppError::Validation(errors));
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let taken = crate::policy::system::organisation_by_name(db, &name)
-        .await?
-        .is_some();
-    if taken {
-        return Err(AppError::validation(
-            "input.name",
-            "is already used by another organisation",
-        ));
-    }
-    let inserted = organisations::ActiveModel {
-        name: Set(name),
+    let mut row = organisations::ActiveModel {
         kind: Set(input.kind),
-        ticket_visibility: Set(input.ticket_visibility),
-        billing_mode: Set(input.billing_mode),
-        billing_email: Set(billing_email),
-        billing_address: Set(billing_address.map(str::to_owned)),
-        price_standard_cents: Set(input.standard_unit_price_cents),
-        price_learning_cents: Set(input.learning_unit_price_cents),
-        vat_rate_bp: Set(input.vat_rate_basis_points),
+        billing_email: Set(None),
+        billing_address: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         archived_at: Set(None),
         ..Default::default()
-    }
-    .insert(db)
-    .await;
-    match inserted {
+    };
+    let settings = OrganisationChanges {
+        name: Some(input.name),
+        ticket_visibility: Some(input.ticket_visibility),
+        billing_mode: Some(input.billing_mode),
+        billing_email: input.billing_email,
+        billing_address: input.billing_address,
+        standard_unit_price_cents: Some(input.standard_unit_price_cents),
+        learning_unit_price_cents: Some(input.learning_unit_price_cents),
+        vat_rate_basis_points: Some(input.vat_rate_basis_points),
+    };
+    apply_changes(db, &mut row, &settings, None).await?;
+    match row.insert(db).await {
         Ok(org) => Ok(org),
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(
-            AppError::validation("input.name", "is already used by another organisation"),
-        ),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(AppError::validation("input.name", NAME_TAKEN))
+        }
         Err(e) => Err(e.into()),
     }
 }
+
+const NAME_TAKEN: &str = "is already used by another organisation";
 
 /// Changes to an organisation's settings; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -198,77 +125,77 @@ pub async fn update_organisation(
             "staff may change the billing mode only; other settings are the administrators'",
         ));
     }
-    let mut errors = Vec::new();
     let mut row: organisations::ActiveModel = organisation.into();
-    if let Some(name) = &changes.name {
-        match single_line(name, 200) {
-            Ok(name) => {
-                let taken = crate::policy::system::organisation_by_name(&state.db, &name)
-                    .await?
-                    .is_some_and(|other| other.id != organisation_id);
-                if taken {
-                    errors.push(field(
-                        "input.name",
-                        "is already used by another organisation",
-                    ));
-                }
-                row.name = Set(name);
-            }
-            Err(message) => errors.push(field("input.name", &message)),
+    apply_changes(&state.db, &mut row, &changes, Some(organisation_id)).await?;
+    row.updated_at = Set(state.clock.now());
+    Ok(row.update(&state.db).await?)
+}
+
+/// The one validation of organisation settings, for creation and update:
+/// checks every given setting, reports all the invalid ones at once, and
+/// writes the valid ones into `row` only when none is invalid. The name must
+/// not be taken by another organisation than `own_id`.
+async fn apply_changes(
+    db: &impl ConnectionTrait,
+    row: &mut organisations::ActiveModel,
+    changes: &OrganisationChanges,
+    own_id: Option<i64>,
+) -> AppResult<()> {
+    let mut errors = FieldErrors::new();
+    let name = match &changes.name {
+        Some(raw) => errors.check("input.name", single_line(raw, 200).map_err(Invalid::new)),
+        None => None,
+    };
+    if let Some(name) = &name {
+        let taken = crate::policy::system::organisation_by_name(db, name)
+            .await?
+            .is_some_and(|other| Some(other.id) != own_id);
+        if taken {
+            errors.add("input.name", Invalid::new(NAME_TAKEN));
         }
     }
-    if let Some(raw) = &changes.billing_email {
-        if raw.trim().is_empty() {
-            row.billing_email = Set(None);
-        } else {
-            match Email::parse(raw) {
-                Ok(email) => row.billing_email = Set(Some(email.as_str().to_owned())),
-                Err(message) => errors.push(field("input.billingEmail", message)),
-            }
-        }
+    let billing_email = changes.billing_email.as_deref().and_then(|raw| {
+        errors.check(
+            "input.billingEmail",
+            match raw.trim() {
+                "" => Ok(None),
+                raw => Email::parse(raw).map(Some).map_err(Invalid::new),
+            },
+        )
+    });
+    let billing_address = changes.billing_address.as_deref().and_then(|raw| {
+        errors.check(
+            "input.billingAddress",
+            optional_multi_line(Some(raw), 500).map_err(Invalid::new),
+        )
+    });
+    let standard_price = changes
+        .standard_unit_price_cents
+        .and_then(|cents| errors.check("input.standardUnitPriceCents", Cents::parse_price(cents)));
+    let learning_price = changes
+        .learning_unit_price_cents
+        .and_then(|cents| errors.check("input.learningUnitPriceCents", Cents::parse_price(cents)));
+    let vat_rate = changes
+        .vat_rate_basis_points
+        .and_then(|bp| errors.check("input.vatRateBasisPoints", BasisPoints::parse(bp)));
+    errors.finish(())?;
+    if let Some(name) = name {
+        row.name = Set(name);
     }
-    if let Some(address) = &changes.billing_address {
-        let address = address.trim();
-        if address.chars().count() > 500 {
-            errors.push(field(
-                "input.billingAddress",
-                "must be at most 500 characters",
-            ));
-        }
-        row.billing_address = Set((!address.is_empty()).then(|| address.to_owned()));
+    if let Some(email) = billing_email {
+        row.billing_email = Set(email.map(|e| e.as_str().to_owned()));
     }
-    for (name, value, column) in [
-        (
-            "input.standardUnitPriceCents",
-            changes.standard_unit_price_cents,
-            &mut row.price_standard_cents,
-        ),
-        (
-            "input.learningUnitPriceCents",
-            changes.learning_unit_price_cents,
-            &mut row.price_learning_cents,
-        ),
-    ] {
-        if let Some(cents) = value {
-            if (0..=100_000_000).contains(&cents) {
-                *column = Set(cents);
-            } else {
-                errors.push(field(name, "must be between 0 and 100000000 cents"));
-            }
-        }
+    if let Some(address) = billing_address {
+        row.billing_address = Set(address);
     }
-    if let Some(bp) = changes.vat_rate_basis_points {
-        if (0..=10_000).contains(&bp) {
-            row.vat_rate_bp = Set(bp);
-        } else {
-            errors.push(field(
-                "input.vatRateBasisPoints",
-                "must be between 0 and 10000",
-            ));
-        }
+    if let Some(price) = standard_price {
+        row.price_standard_cents = Set(price.get());
     }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+    if let Some(price) = learning_price {
+        row.price_learning_cents = Set(price.get());
+    }
+    if let Some(rate) = vat_rate {
+        row.vat_rate_bp = Set(rate.get());
     }
     if let Some(visibility) = changes.ticket_visibility {
         row.ticket_visibility = Set(visibility);
@@ -276,13 +203,5 @@ pub async fn update_organisation(
     if let Some(mode) = changes.billing_mode {
         row.billing_mode = Set(mode);
     }
-    row.updated_at = Set(state.clock.now());
-    Ok(row.update(&state.db).await?)
-}
-
-fn field(name: &str, message: &str) -> FieldError {
-    FieldError {
-        field: name.to_owned(),
-        message: message.to_owned(),
-    }
+    Ok(())
 }

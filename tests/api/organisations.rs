@@ -349,6 +349,76 @@ async fn bad_settings_name_the_fields_and_change_nothing() {
     assert_eq!(alpha, w.alpha, "nothing written");
 }
 
+fn invalid_fields(body: &serde_json::Value) -> Vec<&str> {
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{body}"
+    );
+    body["errors"][0]["extensions"]["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("fields in {body}"))
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn create_and_update_report_every_bad_setting_at_once_and_write_nothing() {
+    use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+    let w = world().await;
+    let token = w.token(&w.admin).await;
+    let bad = json!({
+        "name": "Beta",
+        "billingAddress": "Bahnhofstrasse 1\u{0}",
+        "standardUnitPriceCents": 25_000,
+        "learningUnitPriceCents": -1,
+        "vatRateBasisPoints": 10_001
+    });
+    let expected = [
+        "input.name",
+        "input.billingAddress",
+        "input.learningUnitPriceCents",
+        "input.vatRateBasisPoints",
+    ];
+    let before = entity::organisations::Entity::find()
+        .count(&w.app.state.db)
+        .await
+        .expect("count");
+    let created = w
+        .app
+        .graphql(
+            "mutation($input: CreateOrganisationInput!) { createOrganisation(input: $input) { organisation { id } } }",
+            json!({ "input": bad }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(invalid_fields(&created), expected, "create: {created}");
+    assert_eq!(
+        entity::organisations::Entity::find()
+            .count(&w.app.state.db)
+            .await
+            .expect("count"),
+        before,
+        "nothing created"
+    );
+
+    let updated = w
+        .app
+        .graphql(
+            UPDATE,
+            json!({ "id": org_id(&w.alpha), "input": bad }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(invalid_fields(&updated), expected, "update: {updated}");
+    let alpha = entity::organisations::Entity::find_by_id(w.alpha.id)
+        .one(&w.app.state.db)
+        .await
+        .expect("query")
+        .expect("alpha");
+    assert_eq!(alpha, w.alpha, "nothing written");
+}
+
 #[tokio::test]
 async fn huge_page_sizes_are_refused_not_crashed_on() {
     let w = world().await;
