@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::attachments::storage::LocalDisk;
+use crate::attachments::storage::{LocalDisk, Storage};
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
@@ -24,8 +24,22 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database, applies migrations and binds the address.
+    /// Connects to the database, applies migrations and binds the address;
+    /// attachments are kept under the data directory's `attachments/`.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        let storage = Arc::new(LocalDisk {
+            root: config.data_dir.join("attachments"),
+        });
+        Self::build_with_storage(config, clock, storage).await
+    }
+
+    /// [`Application::build`] with attachments kept in `storage` (tests
+    /// pass a store that fails on demand).
+    pub async fn build_with_storage(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        storage: Arc<dyn Storage>,
+    ) -> Result<Self, ConfigError> {
         let (db, statements) = db::connect(&config).await?;
         db::migrate(&db)
             .await
@@ -38,9 +52,6 @@ impl Application {
         })?;
         let schema = graphql::schema_builder(config.introspection).finish();
         let hasher_concurrency = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let storage = Arc::new(LocalDisk {
-            root: config.data_dir.join("attachments"),
-        });
         let state = AppState {
             db,
             storage,

@@ -434,8 +434,20 @@ pub async fn apply_step(
     ticket_id: i64,
     step: Step,
 ) -> AppResult<tickets::Model> {
-    let viewer = scope.viewer();
     let ticket = scope.ticket(&state.db, ticket_id).await?;
+    apply_step_to(state, scope, ticket, step).await
+}
+
+/// [`apply_step`] on `ticket` as the caller read it through `scope`. The
+/// change is written only if the ticket is still at the version read;
+/// otherwise nothing is written and the answer is CONFLICT.
+pub async fn apply_step_to(
+    state: &AppState,
+    scope: &Scope,
+    ticket: tickets::Model,
+    step: Step,
+) -> AppResult<tickets::Model> {
+    let viewer = scope.viewer();
     let (action, note) = match &step {
         Step::Move { action, note } => (*action, note.clone()),
         Step::Cancel { reason } => (Action::Cancel, Some(reason.clone())),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use entity::enums::{BillingMode, Locale, OrganisationKind, Role, TicketVisibility};
 use entity::{organisations, users};
+use partnerdesk::attachments::storage::Storage;
 use partnerdesk::clock::ManualClock;
 use partnerdesk::config::{Config, JwtConfig};
 use partnerdesk::startup::Application;
@@ -72,13 +73,27 @@ pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
 
 /// Starts the app on a random port against a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(None).await
+}
+
+/// [`spawn_app`], keeping attachments in `storage` instead of the data
+/// directory.
+pub async fn spawn_app_with_storage(storage: Arc<dyn Storage>) -> TestApp {
+    spawn_app_with(Some(storage)).await
+}
+
+async fn spawn_app_with(storage: Option<Arc<dyn Storage>>) -> TestApp {
     let data_dir = tempfile::tempdir().expect("tempdir");
     let database_url = fresh_database_url(data_dir.path()).await;
     let config = test_config(database_url, data_dir.path());
     let clock = ManualClock::new(Utc::now());
-    let app = Application::build(config, Arc::new(clock.clone()))
-        .await
-        .expect("build app");
+    let app = match storage {
+        Some(storage) => {
+            Application::build_with_storage(config, Arc::new(clock.clone()), storage).await
+        }
+        None => Application::build(config, Arc::new(clock.clone())).await,
+    }
+    .expect("build app");
     let address = format!("http://{}", app.local_addr().expect("addr"));
     let state = app.state().clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -234,7 +249,11 @@ pub struct World {
 }
 
 pub async fn world() -> World {
-    let app = spawn_app().await;
+    world_on(spawn_app().await).await
+}
+
+/// The [`World`] on an app started by the caller.
+pub async fn world_on(app: TestApp) -> World {
     let provider = app
         .create_organisation(
             "Provider",
@@ -339,5 +358,73 @@ impl TestApp {
         let status = response.status();
         let text = response.text().await.expect("body");
         serde_json::from_str(&text).unwrap_or_else(|_| panic!("HTTP {status}: {text}"))
+    }
+}
+
+/// Attachment storage in memory that refuses every write while told to,
+/// to fail a request at the point where it stores a file.
+#[derive(Debug, Default)]
+pub struct FlakyStorage {
+    blobs: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
+    refusing: std::sync::atomic::AtomicBool,
+    refused: std::sync::atomic::AtomicUsize,
+}
+
+impl FlakyStorage {
+    /// From now on, refuse (`true`) or accept (`false`) writes.
+    pub fn refuse_writes(&self, refuse: bool) {
+        self.refusing
+            .store(refuse, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many writes were refused so far.
+    pub fn refused(&self) -> usize {
+        self.refused.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How many blobs are stored.
+    pub fn len(&self) -> usize {
+        self.blobs.lock().map(|b| b.len()).unwrap_or_default()
+    }
+}
+
+#[async_trait::async_trait]
+impl Storage for FlakyStorage {
+    fn key_for(&self, sha256: &str) -> String {
+        sha256.to_owned()
+    }
+
+    async fn put(&self, sha256: &str, bytes: &[u8]) -> std::io::Result<String> {
+        if self.refusing.load(std::sync::atomic::Ordering::SeqCst) {
+            self.refused
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            return Err(std::io::Error::other("the test store refuses writes"));
+        }
+        let mut blobs = self
+            .blobs
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        blobs.insert(sha256.to_owned(), bytes.to_vec());
+        Ok(sha256.to_owned())
+    }
+
+    async fn get(&self, key: &str) -> std::io::Result<Vec<u8>> {
+        let blobs = self
+            .blobs
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        blobs
+            .get(key)
+            .cloned()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+
+    async fn delete(&self, key: &str) -> std::io::Result<()> {
+        let mut blobs = self
+            .blobs
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        blobs.remove(key);
+        Ok(())
     }
 }

@@ -1,14 +1,21 @@
 //! The request workflow: ordering, reviewing, shipping, commenting,
 //! delivery issues, and what each viewer sees of it.
 
-use entity::enums::{CommentVisibility, TicketKind, TicketStatus};
+use std::sync::Arc;
+
+use entity::enums::{CommentVisibility, Role, TicketKind, TicketStatus};
 use entity::{attachments, email_outbox, orders, ticket_events, tickets};
+use partnerdesk::policy::{Scope, Viewer};
 use partnerdesk::relay::to_global_id;
+use partnerdesk::tickets::service::{self, Step};
 use partnerdesk::tickets::workflow::{self, Action, Actor};
 use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, EntityTrait as _, PaginatorTrait as _};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestFile, TestUser, World, error_code, pdf_bytes, world};
+use crate::helpers::{
+    FlakyStorage, TestApp, TestFile, TestUser, World, error_code, pdf_bytes,
+    spawn_app_with_storage, world, world_on,
+};
 
 const ORDER: &str = "mutation($input: OrderLaptopInput!) {
   orderLaptop(input: $input) { ticket { id reference status kind order { postalCode phone country forLearning } } }
@@ -346,22 +353,99 @@ async fn fifty_concurrent_orders_get_consecutive_references() {
     );
 }
 
+/// The GEM number of an `orderLaptop` answer.
+fn reference_number(body: &Value) -> u64 {
+    body["data"]["orderLaptop"]["ticket"]["reference"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("GEM-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no reference: {body}"))
+}
+
 #[tokio::test]
 async fn a_failed_order_consumes_no_reference() {
-    let w = world().await;
+    // The certificate is stored inside the order's transaction, after the
+    // ticket has taken its GEM number: a store that refuses the write fails
+    // the order there, and the rollback must give the number back.
+    let storage = Arc::new(FlakyStorage::default());
+    let w = world_on(spawn_app_with_storage(storage.clone()).await).await;
     let member = w.token(&w.member).await;
     let first = order(&w.app, &member, order_input()).await;
-    let mut bad = order_input();
-    bad["phone"] = json!("nope");
-    order(&w.app, &member, bad).await;
+
+    let mut input = order_input();
+    input["forLearning"] = json!(true);
+    input["certificate"] = Value::Null;
+    let before = footprint(&w.app).await;
+    storage.refuse_writes(true);
+    let failed = w
+        .app
+        .graphql_multipart(
+            ORDER,
+            json!({ "input": input }),
+            vec![TestFile {
+                variable: "variables.input.certificate",
+                name: "lehrvertrag.pdf",
+                bytes: pdf_bytes(2048),
+            }],
+            Some(&member),
+        )
+        .await;
+    storage.refuse_writes(false);
+    assert_eq!(error_code(&failed), Some("INTERNAL"), "{failed}");
+    assert!(storage.refused() > 0, "the order reached the store");
+    assert_eq!(footprint(&w.app).await, before, "nothing written");
+    assert_eq!(storage.len(), 0, "no file kept");
+
     let second = order(&w.app, &member, order_input()).await;
-    let n = |b: &Value| -> u64 {
-        b["data"]["orderLaptop"]["ticket"]["reference"]
-            .as_str()
-            .and_then(|r| r[4..].parse().ok())
-            .expect("reference")
-    };
-    assert_eq!(n(&second), n(&first) + 1);
+    assert_eq!(reference_number(&second), reference_number(&first) + 1);
+}
+
+#[tokio::test]
+async fn a_step_on_a_stale_read_of_the_ticket_is_a_conflict() {
+    let w = world().await;
+    let t = ticket_in(&w.app, &w.member, TicketStatus::Review, 1).await;
+    let staff = Scope::new(Viewer {
+        user_id: w.staff.user.id,
+        organisation_id: w.provider.id,
+        role: Role::Staff,
+        ticket_visibility: w.provider.ticket_visibility,
+    });
+    let state = &w.app.state;
+    let stale = staff.ticket(&state.db, t.id).await.expect("read");
+    // Another request queues the ticket after that read.
+    let queued = service::apply_step(
+        state,
+        &staff,
+        t.id,
+        Step::Move {
+            action: Action::Queue,
+            note: None,
+        },
+    )
+    .await
+    .expect("queue");
+    assert_eq!(queued.version, stale.version + 1);
+    let before = footprint(&w.app).await;
+
+    let result = service::apply_step_to(
+        state,
+        &staff,
+        stale,
+        Step::Move {
+            action: Action::Approve,
+            note: None,
+        },
+    )
+    .await;
+    let err = result.expect_err("a step on a stale read");
+    assert_eq!(err.code(), "CONFLICT", "{err:?}");
+    let now = tickets::Entity::find_by_id(t.id)
+        .one(&state.db)
+        .await
+        .expect("read")
+        .expect("ticket");
+    assert_eq!(now, queued, "the ticket is as the other request left it");
+    assert_eq!(footprint(&w.app).await, before, "no event and no email");
 }
 
 /// Inserts a laptop ticket of `member`'s organisation directly in `status`.
@@ -646,11 +730,7 @@ async fn a_creator_only_member_sees_only_its_own_tickets() {
     let w: World = world().await;
     let colleague = w
         .app
-        .create_user(
-            &w.alpha,
-            entity::enums::Role::PartnerMember,
-            "Carla Colleague",
-        )
+        .create_user(&w.alpha, Role::PartnerMember, "Carla Colleague")
         .await;
     let mine = ticket_in(&w.app, &w.member, TicketStatus::Review, 1).await;
     let theirs = ticket_in(&w.app, &colleague, TicketStatus::Review, 2).await;
