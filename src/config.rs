@@ -45,8 +45,14 @@ pub enum LogFormat {
 pub struct Settings {
     /// Database URL: `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`.
     /// Default: the embedded SQLite file `DATA_DIR/partnerdesk.db`.
-    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
-    pub database_url: Option<String>,
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub database_url: Option<SecretString>,
 
     /// Maximum number of pooled database connections.
     #[arg(
@@ -93,8 +99,14 @@ pub struct Settings {
 
     /// HS256 secret for access tokens, at least 32 bytes. When unset, a
     /// development secret is generated and kept under the data directory.
-    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
-    pub jwt_secret: Option<String>,
+    #[arg(
+        long,
+        env = "JWT_SECRET",
+        hide_env_values = true,
+        global = true,
+        value_parser = secret
+    )]
+    pub jwt_secret: Option<SecretString>,
 
     /// `iss` claim of issued tokens, checked on every request.
     #[arg(long, env = "JWT_ISSUER", default_value = "partnerdesk", global = true)]
@@ -153,10 +165,11 @@ impl std::fmt::Debug for JwtConfig {
     }
 }
 
-/// The checked configuration the app runs on.
+/// The checked configuration the app runs on. `Debug` prints no secret:
+/// the database URL may hold a password.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub database_url: String,
+    pub database_url: SecretString,
     pub database_max_connections: u32,
     pub data_dir: PathBuf,
     pub bind: SocketAddr,
@@ -172,11 +185,11 @@ impl Settings {
     /// embedded database file and, with a warning, a generated secret.
     pub fn resolve(&self) -> Result<Config, ConfigError> {
         let database_url = match &self.database_url {
-            Some(url) => check_database_url(url)?,
+            Some(url) => check_database_url(url.expose_secret())?,
             None => {
                 ensure_dir(&self.data_dir)?;
                 let path = self.data_dir.join("partnerdesk.db");
-                format!("sqlite://{}?mode=rwc", path.display())
+                SecretString::from(format!("sqlite://{}?mode=rwc", path.display()))
             }
         };
         if self.database_max_connections == 0 {
@@ -189,7 +202,7 @@ impl Settings {
             return Err(ConfigError::new("TOKEN_TTL_MINUTES", "must be at least 1"));
         }
         let secret = match &self.jwt_secret {
-            Some(secret) => check_jwt_secret(secret)?,
+            Some(secret) => check_jwt_secret(secret.expose_secret())?,
             None => development_secret(&self.data_dir)?,
         };
         Ok(Config {
@@ -213,7 +226,7 @@ impl Settings {
 
 /// Accepts the URL schemes of the two supported databases; the connection
 /// itself reports anything else that is wrong with the URL.
-pub fn check_database_url(url: &str) -> Result<String, ConfigError> {
+pub fn check_database_url(url: &str) -> Result<SecretString, ConfigError> {
     let url = url.trim();
     let supported = ["sqlite:", "postgres://", "postgresql://"];
     if !supported.iter().any(|scheme| url.starts_with(scheme)) {
@@ -222,7 +235,12 @@ pub fn check_database_url(url: &str) -> Result<String, ConfigError> {
             "must start with sqlite:, postgres:// or postgresql://",
         ));
     }
-    Ok(url.to_owned())
+    Ok(SecretString::from(url))
+}
+
+/// Reads a secret setting straight into a type whose `Debug` hides it.
+fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
 }
 
 /// Rejects secrets too short for HS256.
@@ -309,6 +327,36 @@ mod tests {
         assert_eq!(err.setting, "DATABASE_URL");
         assert!(check_database_url("postgres://u@localhost/db").is_ok());
         assert!(check_database_url("sqlite://x.db?mode=rwc").is_ok());
+    }
+
+    #[test]
+    fn debug_output_shows_no_password_or_secret() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        use clap::Parser as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cli = Cli::try_parse_from([
+            "partnerdesk",
+            "--database-url",
+            "postgres://desk:pw-Xy7q@db.example:5432/desk",
+            "--jwt-secret",
+            "jwt-secret-of-at-least-thirty-two-bytes",
+            "--data-dir",
+            &dir.path().display().to_string(),
+        ])
+        .expect("settings");
+        let config = cli.settings.resolve().expect("config");
+        assert_eq!(
+            config.database_url.expose_secret(),
+            "postgres://desk:pw-Xy7q@db.example:5432/desk"
+        );
+        for printed in [format!("{config:?}"), format!("{:?}", cli.settings)] {
+            assert!(!printed.contains("pw-Xy7q"), "{printed}");
+            assert!(!printed.contains("jwt-secret-of"), "{printed}");
+        }
     }
 
     #[test]

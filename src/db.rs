@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use migration::MigratorTrait as _;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use secrecy::ExposeSecret as _;
 
 use crate::config::{Config, ConfigError};
 
-/// Counts every SQL statement the pool runs, for `/metrics` and for the tests
-/// that keep N+1 queries out.
+/// Counts every SQL statement the pool runs, for the tests that keep N+1
+/// queries out.
 #[derive(Debug, Clone, Default)]
 pub struct StatementCounter(Arc<AtomicU64>);
 
@@ -25,7 +26,7 @@ impl StatementCounter {
 pub async fn connect(
     config: &Config,
 ) -> Result<(DatabaseConnection, StatementCounter), ConfigError> {
-    let mut options = ConnectOptions::new(config.database_url.clone());
+    let mut options = ConnectOptions::new(config.database_url.expose_secret());
     options
         .max_connections(config.database_max_connections)
         .connect_timeout(Duration::from_secs(5))

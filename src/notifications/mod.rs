@@ -1,6 +1,10 @@
 //! Emails: written to the `email_outbox` table in the same transaction as
 //! the change they report, so that an email is queued exactly when its
-//! change commits. Delivery (SMTP with retries) reads the outbox.
+//! change commits.
+//!
+//! Nothing delivers them yet: no worker reads the outbox, so queued emails
+//! stay `PENDING` (SPEC §2's SMTP delivery with retries is still to build;
+//! the `status`, `attempts` and `next_attempt_at` columns are ready for it).
 
 pub mod templates;
 

@@ -81,7 +81,10 @@ impl TicketsQuery {
     #[graphql(
         complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
     )]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a Relay connection field: its arguments are the schema's"
+    )]
     async fn tickets(
         &self,
         ctx: &Context<'_>,

@@ -171,7 +171,8 @@ pub async fn create_user(
     Ok(user)
 }
 
-/// Inserts a user row; a taken email is a CONFLICT naming the field.
+/// Inserts a user row; a taken email is a VALIDATION error on `input.email`
+/// (README: a taken email or organisation name is a VALIDATION error).
 pub async fn insert_user(
     db: &impl ConnectionTrait,
     new_user: &NewUser,

@@ -54,7 +54,7 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
 
 pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
     Config {
-        database_url,
+        database_url: database_url.into(),
         database_max_connections: 5,
         data_dir: data_dir.to_owned(),
         bind: "127.0.0.1:0".parse().expect("address"),
