@@ -9,8 +9,8 @@ use crate::policy::Scope;
 use crate::state::AppState;
 use crate::{attachments, auth, feedback, node, organisations, tickets, users};
 
-/// Maximum nesting of a query.
-pub const MAX_DEPTH: usize = 12;
+pub use crate::query_depth::{MAX_DEPTH, MAX_INTROSPECTION_DEPTH};
+
 /// Maximum complexity (roughly: fields × page sizes) of a query.
 pub const MAX_COMPLEXITY: usize = 5_000;
 
@@ -37,13 +37,16 @@ pub struct Mutation(
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// The schema with its limits. `introspection: false` also switches off
-/// field suggestions in error messages.
+/// The schema with its limits: complexity on every query; depth
+/// [`MAX_INTROSPECTION_DEPTH`] on every query and [`MAX_DEPTH`] on its data
+/// fields (see [`crate::query_depth`]). `introspection: false` also switches
+/// off field suggestions in error messages.
 pub fn schema_builder(
     introspection: bool,
 ) -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
+        .limit_depth(MAX_INTROSPECTION_DEPTH)
+        .extension(crate::query_depth::DataDepthLimit)
         .limit_complexity(MAX_COMPLEXITY);
     if introspection {
         builder

@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod playground;
 pub mod policy;
+pub mod query_depth;
 pub mod relay;
 pub mod seed;
 pub mod startup;

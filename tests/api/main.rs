@@ -11,6 +11,7 @@ mod auth_tokens;
 mod cli;
 mod config;
 mod health;
+mod introspection;
 mod isolation;
 mod loaders;
 mod migrations;
