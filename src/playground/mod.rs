@@ -5,13 +5,17 @@
 //! JavaScript, no build step) embedded in the binary with `include_str!`.
 //! It talks only to the same-origin `/graphql` endpoint: introspection for
 //! the docs pane and the schema-aware completion, then the user's operations.
+//! The script is two ES modules: `app.js` wires the page and imports
+//! `core.mjs`, the part without DOM or network (tokenizer, completion,
+//! request helpers) that `node --test` checks (`tests/playground/`).
 //!
 //! Routes of [`router`]:
 //!
 //! | path                  | content                      |
 //! |-----------------------|------------------------------|
 //! | `/`                   | the page (`index.html`)      |
-//! | `/playground/app.js`  | the IDE's script             |
+//! | `/playground/app.js`  | the IDE's script (a module)  |
+//! | `/playground/core.mjs`| what it imports              |
 //! | `/playground/app.css` | the IDE's style sheet        |
 //!
 //! The page carries a strict `Content-Security-Policy` (scripts and styles
@@ -74,11 +78,16 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
 const PAGE: Asset = Asset::new("/", "text/html; charset=utf-8", include_str!("index.html"));
 
 /// What the page loads.
-const ASSETS: [Asset; 2] = [
+const ASSETS: [Asset; 3] = [
     Asset::new(
         "/playground/app.js",
         "text/javascript; charset=utf-8",
         include_str!("app.js"),
+    ),
+    Asset::new(
+        "/playground/core.mjs",
+        "text/javascript; charset=utf-8",
+        include_str!("core.mjs"),
     ),
     Asset::new(
         "/playground/app.css",
@@ -215,10 +224,42 @@ mod tests {
                 );
             }
         }
-        // The only endpoint the script talks to is the same-origin one.
-        let script = ASSETS[0].body;
-        assert!(script.contains("'/graphql'"));
-        assert_eq!(script.matches("fetch(").count(), 1, "one fetch call site");
+        // The only endpoint the scripts talk to is the same-origin one.
+        let scripts: Vec<&str> = ASSETS
+            .iter()
+            .filter(|asset| asset.content_type.starts_with("text/javascript"))
+            .map(|asset| asset.body)
+            .collect();
+        assert!(scripts.iter().any(|script| script.contains("'/graphql'")));
+        let fetches: usize = scripts.iter().map(|s| s.matches("fetch(").count()).sum();
+        assert_eq!(fetches, 1, "one fetch call site");
+    }
+
+    #[tokio::test]
+    async fn every_imported_module_is_served() {
+        let mut imports = 0;
+        for asset in ASSETS {
+            for (at, _) in asset.body.match_indices("from '") {
+                let rest = &asset.body[at + "from '".len()..];
+                let Some(end) = rest.find('\'') else { continue };
+                let Some(name) = rest[..end].strip_prefix("./") else {
+                    panic!(
+                        "{}: import of `{}` is not relative",
+                        asset.path,
+                        &rest[..end]
+                    );
+                };
+                imports += 1;
+                let path = format!("/playground/{name}");
+                let response = get(&path, &[]).await;
+                assert_eq!(response.status(), StatusCode::OK, "{path}");
+                assert_eq!(
+                    response.headers()[header::CONTENT_TYPE],
+                    "text/javascript; charset=utf-8"
+                );
+            }
+        }
+        assert!(imports > 0, "the page's module imports its core");
     }
 
     #[test]
@@ -230,7 +271,7 @@ mod tests {
         let scripts = html.matches("<script").count();
         assert_eq!(
             scripts,
-            html.matches("<script src=\"/").count(),
+            html.matches("<script type=\"module\" src=\"/").count(),
             "inline script"
         );
         assert_eq!(
@@ -266,7 +307,7 @@ mod tests {
             );
             let response = get(&reference, &[]).await;
             assert_eq!(response.status(), StatusCode::OK, "{reference}");
-            let expected = if reference.ends_with(".js") {
+            let expected = if reference.ends_with(".js") || reference.ends_with(".mjs") {
                 "text/javascript; charset=utf-8"
             } else if reference.ends_with(".css") {
                 "text/css; charset=utf-8"

@@ -12,7 +12,7 @@ use crate::helpers::{error_code, spawn_app};
 
 /// The IDE's own introspection query, as the page sends it.
 fn ide_introspection_query() -> &'static str {
-    let script = include_str!("../../src/playground/app.js");
+    let script = include_str!("../../src/playground/core.mjs");
     let start = "INTROSPECTION_QUERY = `";
     let from = script
         .find(start)
