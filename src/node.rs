@@ -3,11 +3,12 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
-use crate::attachments::types::Attachment;
+use crate::attachments::types::{self as attachment_types, Attachment};
 use crate::error::AppResult;
-use crate::feedback::graphql::Feedback;
+use crate::feedback::graphql::{self as feedback, Feedback};
 use crate::graphql::ContextExt as _;
 use crate::organisations::types::{self as org_types, Organisation};
+use crate::policy;
 use crate::relay;
 use crate::tickets::types::{self as ticket_types, Comment, Ticket};
 use crate::users::types::{self as user_types, User};
@@ -31,30 +32,38 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any object by its global id; null when absent or not visible.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Node>> {
-        ctx.scope()?;
+        let scope = ctx.scope()?;
+        let db = &ctx.state()?.db;
         let Some((type_name, row_id)) = relay::from_global_id(&id) else {
             return Ok(None);
         };
-        Ok(match type_name.as_str() {
-            org_types::TYPE_NAME => crate::organisations::graphql::find(ctx, row_id)
-                .await?
-                .map(Node::Organisation),
-            user_types::TYPE_NAME => crate::users::service::find_user(ctx, row_id)
-                .await?
-                .map(Node::User),
-            ticket_types::TYPE_NAME => crate::tickets::graphql::find(ctx, row_id)
-                .await?
-                .map(Node::Ticket),
-            ticket_types::COMMENT_TYPE_NAME => crate::tickets::graphql::find_comment(ctx, row_id)
-                .await?
-                .map(Node::Comment),
-            crate::feedback::graphql::TYPE_NAME => crate::feedback::graphql::find(ctx, row_id)
-                .await?
-                .map(Node::Feedback),
-            crate::attachments::types::TYPE_NAME => crate::attachments::graphql::find(ctx, row_id)
-                .await?
-                .map(Node::Attachment),
-            _ => None,
-        })
+        let found = match type_name.as_str() {
+            org_types::TYPE_NAME => scope
+                .organisation(db, row_id)
+                .await
+                .map(|row| Node::Organisation(Organisation(row))),
+            user_types::TYPE_NAME => scope
+                .user(db, row_id)
+                .await
+                .map(|row| Node::User(User::new(row))),
+            ticket_types::TYPE_NAME => scope
+                .ticket(db, row_id)
+                .await
+                .map(|row| Node::Ticket(Ticket(row))),
+            ticket_types::COMMENT_TYPE_NAME => scope
+                .comment(db, row_id)
+                .await
+                .map(|row| Node::Comment(Comment(row))),
+            feedback::TYPE_NAME => scope
+                .feedback_message(db, row_id)
+                .await
+                .map(|row| Node::Feedback(Feedback(row))),
+            attachment_types::TYPE_NAME => scope
+                .attachment(db, row_id)
+                .await
+                .map(|row| Node::Attachment(Attachment::new(row))),
+            _ => return Ok(None),
+        };
+        policy::null_if_absent(found)
     }
 }

@@ -13,13 +13,11 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::IntoCondition;
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
+use crate::policy::Scoped;
 
 /// The largest page a client may ask for.
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -195,11 +193,51 @@ impl TotalCount {
 /// A Relay connection with `totalCount`.
 pub type Page<N> = Connection<String, N, TotalCount>;
 
-/// Runs one page of `select` (already scoped by the policy module) and
-/// wraps each row with `wrap`.
+/// Runs one page of `select` and wraps each row with `wrap`.
+///
+/// `select` is a [`Scoped`] select, handed out by the policy module with
+/// the viewer's condition; a bare SeaORM `Select` is refused at compile
+/// time:
+///
+/// ```compile_fail,E0308
+/// # use partnerdesk::relay::{self, PageArgs, SortKey, SortValue};
+/// # use sea_orm::EntityTrait as _;
+/// # use entity::tickets;
+/// # async fn page(db: &sea_orm::DatabaseConnection) -> partnerdesk::error::AppResult<()> {
+/// # let key = SortKey::<tickets::Entity> {
+/// #     column: tickets::Column::CreatedAt,
+/// #     id: tickets::Column::Id,
+/// #     descending: true,
+/// #     value_of: |row| SortValue::Time(row.created_at),
+/// # };
+/// # let args = PageArgs::parse(Some(10), None, None, None)?;
+/// let page = relay::paginate(db, tickets::Entity::find(), key, args, |row| row.id).await?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// The same call with the viewer's scope compiles:
+///
+/// ```
+/// # use partnerdesk::relay::{self, PageArgs, SortKey, SortValue};
+/// # use sea_orm::EntityTrait as _;
+/// # use entity::tickets;
+/// # use partnerdesk::policy::Scope;
+/// # async fn page(db: &sea_orm::DatabaseConnection, scope: &Scope) -> partnerdesk::error::AppResult<()> {
+/// # let key = SortKey::<tickets::Entity> {
+/// #     column: tickets::Column::CreatedAt,
+/// #     id: tickets::Column::Id,
+/// #     descending: true,
+/// #     value_of: |row| SortValue::Time(row.created_at),
+/// # };
+/// # let args = PageArgs::parse(Some(10), None, None, None)?;
+/// let page = relay::paginate(db, scope.tickets(), key, args, |row| row.id).await?;
+/// # Ok(())
+/// # }
+/// ```
 pub async fn paginate<E, N>(
     db: &DatabaseConnection,
-    select: Select<E>,
+    select: Scoped<E>,
     key: SortKey<E>,
     args: PageArgs,
     wrap: impl Fn(E::Model) -> N,
@@ -220,9 +258,9 @@ where
     // Walking backward is walking forward in the reverse order.
     let descending = key.descending != args.backward;
     let (order, after_op_is_gt) = if descending {
-        (Order::Desc, false)
+        (sea_orm::Order::Desc, false)
     } else {
-        (Order::Asc, true)
+        (sea_orm::Order::Asc, true)
     };
     let mut query = select;
     let column_name = sea_orm::IdenStatic::as_str(&key.column).to_owned();

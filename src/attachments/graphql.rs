@@ -4,8 +4,6 @@
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, SimpleObject, Upload};
-use entity::attachments;
-use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::loaders::AttachmentsByTicketLoader;
 use super::service;
@@ -61,16 +59,4 @@ pub async fn list_for_ticket(ctx: &Context<'_>, ticket_id: i64) -> AppResult<Vec
         .into_iter()
         .map(Attachment::new)
         .collect())
-}
-
-/// One visible attachment by row id (for `node(id:)`).
-pub async fn find(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<Attachment>> {
-    let scope = ctx.scope()?;
-    let state = ctx.state()?;
-    Ok(scope
-        .attachments()
-        .filter(attachments::Column::Id.eq(row_id))
-        .one(&state.db)
-        .await?
-        .map(Attachment::new))
 }

@@ -15,8 +15,6 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use entity::attachments;
-use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::types::TYPE_NAME;
 use crate::error::{AppError, AppResult};
@@ -46,12 +44,7 @@ async fn serve(state: &AppState, headers: &HeaderMap, id: &str) -> AppResult<Res
         Some((type_name, row_id)) if type_name == TYPE_NAME => row_id,
         _ => return Err(AppError::NotFound("attachment")),
     };
-    let attachment = scope
-        .attachments()
-        .filter(attachments::Column::Id.eq(row_id))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound("attachment"))?;
+    let attachment = scope.attachment(&state.db, row_id).await?;
     let bytes = state
         .storage
         .get(&attachment.storage_key)

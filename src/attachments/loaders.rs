@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::attachments;
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection};
 
 use crate::error::AppError;
 use crate::policy::Scope;

@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::feedback;
+use sea_orm::ActiveModelTrait;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter};
 
 use crate::domain::multi_line;
 use crate::error::{AppError, AppResult};
@@ -113,15 +113,4 @@ impl FeedbackMutation {
             feedback: Feedback(row),
         })
     }
-}
-
-/// One visible feedback by row id.
-pub async fn find(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<Feedback>> {
-    Ok(ctx
-        .scope()?
-        .feedback()
-        .filter(feedback::Column::Id.eq(row_id))
-        .one(&ctx.state()?.db)
-        .await?
-        .map(Feedback))
 }

@@ -2,12 +2,12 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::organisations;
-use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::service;
 use super::types::{BillingMode, Organisation, TYPE_NAME, TicketVisibility};
 use crate::error::AppResult;
 use crate::graphql::ContextExt as _;
+use crate::policy;
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
 
 #[derive(Default)]
@@ -48,20 +48,9 @@ impl OrganisationsQuery {
     /// One organisation by id; null when absent or not visible.
     async fn organisation(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Organisation>> {
         let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
-        find(ctx, row_id).await
+        let found = ctx.scope()?.organisation(&ctx.state()?.db, row_id).await;
+        Ok(policy::null_if_absent(found)?.map(Organisation))
     }
-}
-
-/// One visible organisation by row id.
-pub async fn find(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<Organisation>> {
-    let scope = ctx.scope()?;
-    let state = ctx.state()?;
-    Ok(scope
-        .organisations()
-        .filter(organisations::Column::Id.eq(row_id))
-        .one(&state.db)
-        .await?
-        .map(Organisation))
 }
 
 /// A partner organisation to create.

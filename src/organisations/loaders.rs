@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::organisations;
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection};
 
 use crate::error::AppError;
 use crate::policy::Scope;

@@ -125,7 +125,7 @@ impl Organisation {
         before: Option<String>,
     ) -> AppResult<Page<User>> {
         let args = PageArgs::parse(first, after, last, before)?;
-        crate::users::service::list_users(ctx, Some(self.0.id), args).await
+        crate::users::graphql::list_users(ctx.state()?, ctx.scope()?, Some(self.0.id), args).await
     }
 }
 
@@ -140,9 +140,8 @@ impl Organisation {
             .ok_or(crate::error::AppError::NotFound("organisation"))
     }
 
-    /// Billing details follow invoice visibility: managers and staff.
+    /// The policy's billing rule ([`crate::policy::Scope::may_read_billing`]).
     fn billing_visible(&self, ctx: &Context<'_>) -> AppResult<bool> {
-        let viewer = ctx.scope()?.viewer();
-        Ok(viewer.is_staff() || viewer.is_partner_manager())
+        Ok(ctx.scope()?.may_read_billing(&self.0))
     }
 }

@@ -1,11 +1,16 @@
 //! Who sees what (SPEC §3), in one place.
 //!
-//! Every read of tenant data starts from a [`Scope`]: it hands out SeaORM
-//! `Select`s that already carry the viewer's condition, for every entity.
-//! Resolvers, DataLoaders, reports and download handlers call these and never
-//! build a visibility filter of their own. The few reads that must happen
-//! before there is a viewer (token check, login, password reset) live in
-//! [`system`], whose name says that they bypass the rules.
+//! Every read of tenant data starts from a [`Scope`]: it hands out
+//! [`Scoped`] selects that already carry the viewer's condition, for every
+//! entity, and that can only get narrower. `relay::paginate`, every
+//! DataLoader and every lookup take a `Scoped<E>`, never a bare SeaORM
+//! `Select`, so a read that skips the scope does not compile. The
+//! visible-or-NOT_FOUND lookups by id ([`Scope::ticket`], [`Scope::comment`],
+//! …) and the field rules ([`Scope::may_read_details`],
+//! [`Scope::may_read_billing`]) live here too, next to the row rules. The few
+//! reads that must happen before there is a viewer (token check, login,
+//! password reset) live in [`system`], whose name says that they bypass the
+//! rules.
 //!
 //! Invariants:
 //! - out of scope means absent: a lookup through a scoped select of an object
@@ -14,7 +19,10 @@
 //! - a PARTNER_MEMBER of a CREATOR_ONLY organisation sees only the tickets it
 //!   created, and everything hanging off them.
 
+mod scoped;
 pub mod system;
+
+pub use scoped::{Scoped, ScopedIds};
 
 use entity::enums::{CommentVisibility, Role, TicketVisibility};
 use entity::{
@@ -22,10 +30,7 @@ use entity::{
     tickets, users,
 };
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    Select,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
 use crate::error::{AppError, AppResult};
 
@@ -78,49 +83,54 @@ impl Scope {
     }
 
     /// Organisations: partners their own, staff all.
-    pub fn organisations(&self) -> Select<organisations::Entity> {
+    pub fn organisations(&self) -> Scoped<organisations::Entity> {
         let select = organisations::Entity::find();
-        if self.viewer.is_staff() {
+        Scoped::new(if self.viewer.is_staff() {
             select
         } else {
             select.filter(organisations::Column::Id.eq(self.viewer.organisation_id))
-        }
+        })
+    }
+
+    /// Field rule: may the viewer read an organisation's billing details
+    /// (billing email and address, price agreement)? They follow invoice
+    /// visibility: staff, and the organisation's own managers.
+    pub fn may_read_billing(&self, organisation: &organisations::Model) -> bool {
+        self.viewer.is_staff()
+            || (self.viewer.is_partner_manager() && organisation.id == self.viewer.organisation_id)
     }
 
     /// Users with every field: staff all; partners their own organisation
     /// (details beyond the name are a field rule, see [`Scope::may_read_details`]).
-    pub fn users(&self) -> Select<users::Entity> {
+    pub fn users(&self) -> Scoped<users::Entity> {
         let select = users::Entity::find();
-        if self.viewer.is_staff() {
+        Scoped::new(if self.viewer.is_staff() {
             select
         } else {
             select.filter(users::Column::OrganisationId.eq(self.viewer.organisation_id))
-        }
+        })
     }
 
     /// Users a viewer may know by name: those of [`Scope::users`], plus the
     /// authors and actors of the comments and events the viewer may see
     /// (that is how a partner meets a staff member).
-    pub fn users_by_name(&self) -> Select<users::Entity> {
+    pub fn users_by_name(&self) -> Scoped<users::Entity> {
+        let select = users::Entity::find();
         if self.viewer.is_staff() {
-            return users::Entity::find();
+            return Scoped::new(select);
         }
-        let authors = self
-            .comments()
-            .select_only()
-            .column(comments::Column::AuthorId)
-            .into_query();
+        let authors = self.comments().ids(comments::Column::AuthorId);
         let actors = self
             .ticket_events()
-            .select_only()
-            .column(ticket_events::Column::ActorId)
             .filter(ticket_events::Column::ActorId.is_not_null())
-            .into_query();
-        users::Entity::find().filter(
-            Condition::any()
-                .add(users::Column::OrganisationId.eq(self.viewer.organisation_id))
-                .add(users::Column::Id.in_subquery(authors))
-                .add(users::Column::Id.in_subquery(actors)),
+            .ids(ticket_events::Column::ActorId);
+        Scoped::new(
+            select.filter(
+                Condition::any()
+                    .add(users::Column::OrganisationId.eq(self.viewer.organisation_id))
+                    .add(authors.contain(users::Column::Id))
+                    .add(actors.contain(users::Column::Id)),
+            ),
         )
     }
 
@@ -137,8 +147,8 @@ impl Scope {
 
     /// Tickets: staff all; managers and members of ORGANISATION-visibility
     /// organisations the organisation's; other members their own.
-    pub fn tickets(&self) -> Select<tickets::Entity> {
-        tickets::Entity::find().filter(self.ticket_condition())
+    pub fn tickets(&self) -> Scoped<tickets::Entity> {
+        Scoped::new(tickets::Entity::find().filter(self.ticket_condition()))
     }
 
     fn ticket_condition(&self) -> Condition {
@@ -185,46 +195,52 @@ impl Scope {
     }
 
     /// Orders of visible tickets.
-    pub fn orders(&self) -> Select<orders::Entity> {
-        orders::Entity::find()
-            .filter(self.tenant_condition(orders::Column::OrganisationId, orders::Column::TicketId))
-    }
-
-    /// Status history of visible tickets.
-    pub fn ticket_events(&self) -> Select<ticket_events::Entity> {
-        ticket_events::Entity::find().filter(self.tenant_condition(
-            ticket_events::Column::OrganisationId,
-            ticket_events::Column::TicketId,
+    pub fn orders(&self) -> Scoped<orders::Entity> {
+        Scoped::new(orders::Entity::find().filter(
+            self.tenant_condition(orders::Column::OrganisationId, orders::Column::TicketId),
         ))
     }
 
+    /// Status history of visible tickets.
+    pub fn ticket_events(&self) -> Scoped<ticket_events::Entity> {
+        Scoped::new(ticket_events::Entity::find().filter(self.tenant_condition(
+            ticket_events::Column::OrganisationId,
+            ticket_events::Column::TicketId,
+        )))
+    }
+
     /// Comments of visible tickets; PUBLIC ones only for partners.
-    pub fn comments(&self) -> Select<comments::Entity> {
+    pub fn comments(&self) -> Scoped<comments::Entity> {
         let mut condition =
             self.tenant_condition(comments::Column::OrganisationId, comments::Column::TicketId);
         if !self.viewer.is_staff() {
             condition = condition.add(comments::Column::Visibility.eq(CommentVisibility::Public));
         }
-        comments::Entity::find().filter(condition)
+        Scoped::new(comments::Entity::find().filter(condition))
     }
 
     /// Attachments of visible tickets.
-    pub fn attachments(&self) -> Select<attachments::Entity> {
-        attachments::Entity::find().filter(self.tenant_condition(
+    pub fn attachments(&self) -> Scoped<attachments::Entity> {
+        Scoped::new(attachments::Entity::find().filter(self.tenant_condition(
             attachments::Column::OrganisationId,
             attachments::Column::TicketId,
-        ))
+        )))
     }
 
     /// Invoices: staff all, managers their organisation's, members none.
-    pub fn invoices(&self) -> Select<invoices::Entity> {
-        invoices::Entity::find().filter(self.invoice_condition(invoices::Column::OrganisationId))
+    pub fn invoices(&self) -> Scoped<invoices::Entity> {
+        Scoped::new(
+            invoices::Entity::find()
+                .filter(self.invoice_condition(invoices::Column::OrganisationId)),
+        )
     }
 
     /// Invoice lines, as their invoices.
-    pub fn invoice_lines(&self) -> Select<invoice_lines::Entity> {
-        invoice_lines::Entity::find()
-            .filter(self.invoice_condition(invoice_lines::Column::OrganisationId))
+    pub fn invoice_lines(&self) -> Scoped<invoice_lines::Entity> {
+        Scoped::new(
+            invoice_lines::Entity::find()
+                .filter(self.invoice_condition(invoice_lines::Column::OrganisationId)),
+        )
     }
 
     fn invoice_condition(&self, organisation_id: impl ColumnTrait) -> Condition {
@@ -238,9 +254,9 @@ impl Scope {
     }
 
     /// Feedback: staff all, managers their organisation's, members their own.
-    pub fn feedback(&self) -> Select<feedback::Entity> {
+    pub fn feedback(&self) -> Scoped<feedback::Entity> {
         let select = feedback::Entity::find();
-        match self.viewer.role {
+        Scoped::new(match self.viewer.role {
             Role::Staff | Role::Admin => select,
             Role::PartnerManager => {
                 select.filter(feedback::Column::OrganisationId.eq(self.viewer.organisation_id))
@@ -248,17 +264,31 @@ impl Scope {
             Role::PartnerMember => select
                 .filter(feedback::Column::OrganisationId.eq(self.viewer.organisation_id))
                 .filter(feedback::Column::AuthorId.eq(self.viewer.user_id)),
-        }
+        })
     }
 
     /// One ticket the viewer may see, by id; NOT_FOUND otherwise, the same
     /// for an id outside the scope and for one that does not exist.
     pub async fn ticket(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<tickets::Model> {
-        self.tickets()
-            .filter(tickets::Column::Id.eq(id))
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound("ticket"))
+        visible(
+            self.tickets().filter(tickets::Column::Id.eq(id)),
+            db,
+            "ticket",
+        )
+        .await
+    }
+
+    /// One ticket the viewer may see, by its `GEM-` reference; NOT_FOUND
+    /// otherwise.
+    pub async fn ticket_by_reference(
+        &self,
+        db: &impl ConnectionTrait,
+        reference: &str,
+    ) -> AppResult<tickets::Model> {
+        let select = self
+            .tickets()
+            .filter(tickets::Column::Reference.eq(reference));
+        visible(select, db, "ticket").await
     }
 
     /// One organisation the viewer may see, by id; NOT_FOUND otherwise.
@@ -267,19 +297,100 @@ impl Scope {
         db: &impl ConnectionTrait,
         id: i64,
     ) -> AppResult<organisations::Model> {
-        self.organisations()
-            .filter(organisations::Column::Id.eq(id))
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound("organisation"))
+        let select = self
+            .organisations()
+            .filter(organisations::Column::Id.eq(id));
+        visible(select, db, "organisation").await
     }
 
-    /// One user the viewer may see, by id; NOT_FOUND otherwise.
+    /// One user the viewer may see whole (field rules aside), by id;
+    /// NOT_FOUND otherwise.
     pub async fn user(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<users::Model> {
-        self.users()
-            .filter(users::Column::Id.eq(id))
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound("user"))
+        visible(self.users().filter(users::Column::Id.eq(id)), db, "user").await
+    }
+
+    /// One order the viewer may see, by id; NOT_FOUND otherwise.
+    pub async fn order(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<orders::Model> {
+        visible(self.orders().filter(orders::Column::Id.eq(id)), db, "order").await
+    }
+
+    /// One history entry the viewer may see, by id; NOT_FOUND otherwise.
+    pub async fn ticket_event(
+        &self,
+        db: &impl ConnectionTrait,
+        id: i64,
+    ) -> AppResult<ticket_events::Model> {
+        let select = self
+            .ticket_events()
+            .filter(ticket_events::Column::Id.eq(id));
+        visible(select, db, "ticket event").await
+    }
+
+    /// One comment the viewer may read, by id; NOT_FOUND otherwise (an
+    /// INTERNAL note, for a partner).
+    pub async fn comment(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<comments::Model> {
+        let select = self.comments().filter(comments::Column::Id.eq(id));
+        visible(select, db, "comment").await
+    }
+
+    /// One attachment the viewer may see, by id; NOT_FOUND otherwise.
+    pub async fn attachment(
+        &self,
+        db: &impl ConnectionTrait,
+        id: i64,
+    ) -> AppResult<attachments::Model> {
+        let select = self.attachments().filter(attachments::Column::Id.eq(id));
+        visible(select, db, "attachment").await
+    }
+
+    /// One invoice the viewer may see, by id; NOT_FOUND otherwise.
+    pub async fn invoice(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<invoices::Model> {
+        let select = self.invoices().filter(invoices::Column::Id.eq(id));
+        visible(select, db, "invoice").await
+    }
+
+    /// One invoice line the viewer may see, by id; NOT_FOUND otherwise.
+    pub async fn invoice_line(
+        &self,
+        db: &impl ConnectionTrait,
+        id: i64,
+    ) -> AppResult<invoice_lines::Model> {
+        let select = self
+            .invoice_lines()
+            .filter(invoice_lines::Column::Id.eq(id));
+        visible(select, db, "invoice line").await
+    }
+
+    /// One feedback message the viewer may read, by id; NOT_FOUND otherwise.
+    pub async fn feedback_message(
+        &self,
+        db: &impl ConnectionTrait,
+        id: i64,
+    ) -> AppResult<feedback::Model> {
+        let select = self.feedback().filter(feedback::Column::Id.eq(id));
+        visible(select, db, "feedback").await
+    }
+}
+
+/// The one row of `select`, or NOT_FOUND naming `what`: out of scope and
+/// absent are the same answer.
+async fn visible<E: EntityTrait>(
+    select: Scoped<E>,
+    db: &impl ConnectionTrait,
+    what: &'static str,
+) -> AppResult<E::Model>
+where
+    E::Model: FromQueryResult,
+{
+    select.one(db).await?.ok_or(AppError::NotFound(what))
+}
+
+/// A lookup's answer for a field that is null, rather than NOT_FOUND, when
+/// the object is absent or out of scope (`ticket(id:)`, `node(id:)`).
+pub fn null_if_absent<T>(found: AppResult<T>) -> AppResult<Option<T>> {
+    match found {
+        Ok(found) => Ok(Some(found)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
     }
 }

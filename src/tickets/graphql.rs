@@ -3,7 +3,6 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
 use entity::tickets;
-use sea_orm::{ColumnTrait, QueryFilter};
 
 use super::reference::GemReference;
 use super::service;
@@ -14,6 +13,7 @@ use crate::domain::{ParsedOrder, RawOrder, multi_line, optional_single_line};
 use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt as _;
 use crate::organisations::types::TYPE_NAME as ORGANISATION;
+use crate::policy;
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
 use crate::users::types::TYPE_NAME as USER;
 
@@ -55,7 +55,8 @@ impl TicketsQuery {
     /// One ticket by id; null when absent or not visible.
     async fn ticket(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Ticket>> {
         let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
-        find(ctx, row_id).await
+        let found = ctx.scope()?.ticket(&ctx.state()?.db, row_id).await;
+        Ok(policy::null_if_absent(found)?.map(Ticket))
     }
 
     /// One ticket by its `GEM-` reference; null when absent or not visible.
@@ -66,13 +67,11 @@ impl TicketsQuery {
     ) -> AppResult<Option<Ticket>> {
         let reference =
             GemReference::parse(&reference).map_err(|m| AppError::validation("reference", m))?;
-        let scope = ctx.scope()?;
-        Ok(scope
-            .tickets()
-            .filter(tickets::Column::Reference.eq(reference.as_str()))
-            .one(&ctx.state()?.db)
-            .await?
-            .map(Ticket))
+        let found = ctx
+            .scope()?
+            .ticket_by_reference(&ctx.state()?.db, reference.as_str())
+            .await;
+        Ok(policy::null_if_absent(found)?.map(Ticket))
     }
 
     /// The tickets the viewer may see (partner members: their own, or the
@@ -143,28 +142,6 @@ fn created_at(descending: bool) -> SortKey<tickets::Entity> {
         descending,
         value_of: |row| SortValue::Time(row.created_at),
     }
-}
-
-/// One visible ticket by row id.
-pub async fn find(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<Ticket>> {
-    let scope = ctx.scope()?;
-    Ok(scope
-        .tickets()
-        .filter(tickets::Column::Id.eq(row_id))
-        .one(&ctx.state()?.db)
-        .await?
-        .map(Ticket))
-}
-
-/// One visible comment by row id.
-pub async fn find_comment(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<Comment>> {
-    let scope = ctx.scope()?;
-    Ok(scope
-        .comments()
-        .filter(entity::comments::Column::Id.eq(row_id))
-        .one(&ctx.state()?.db)
-        .await?
-        .map(Comment))
 }
 
 /// A laptop order ("Commander un ordinateur portable").

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::{comments, orders, ticket_events, tickets};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection};
 
 use crate::error::AppError;
 use crate::policy::Scope;

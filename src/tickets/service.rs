@@ -11,7 +11,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QuerySelect, QueryTrait, Statement, TransactionTrait,
+    QueryFilter, Statement, TransactionTrait,
 };
 
 use super::events::{self, NewEvent};
@@ -75,13 +75,11 @@ pub fn filter_condition(scope: &Scope, filter: ListFilter) -> AppResult<Conditio
             };
             let recipients = scope
                 .orders()
-                .select_only()
-                .column(orders::Column::TicketId)
                 .filter(like(Expr::col((
                     orders::Entity,
                     orders::Column::RecipientName,
                 ))))
-                .into_query();
+                .ids(orders::Column::TicketId);
             condition = condition.add(
                 Condition::any()
                     .add(like(Expr::col((
@@ -92,7 +90,7 @@ pub fn filter_condition(scope: &Scope, filter: ListFilter) -> AppResult<Conditio
                         tickets::Entity,
                         tickets::Column::InternalReference,
                     ))))
-                    .add(tickets::Column::Id.in_subquery(recipients)),
+                    .add(recipients.contain(tickets::Column::Id)),
             );
         }
     }

@@ -1,12 +1,16 @@
 //! Root fields for users: reading, creating, deactivating.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use entity::users;
+use sea_orm::ColumnTrait;
 
 use super::service;
 use super::types::{Locale, Role, TYPE_NAME, User};
 use crate::error::AppResult;
 use crate::graphql::ContextExt as _;
-use crate::relay::{self, Page, PageArgs};
+use crate::policy::{self, Scope};
+use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
+use crate::state::AppState;
 
 #[derive(Default)]
 pub struct UsersQuery;
@@ -42,14 +46,42 @@ impl UsersQuery {
             })
             .transpose()?;
         let args = PageArgs::parse(first, after, last, before)?;
-        service::list_users(ctx, organisation_id, args).await
+        list_users(ctx.state()?, ctx.scope()?, organisation_id, args).await
     }
 
     /// One user by id; null when absent or not visible.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<User>> {
         let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
-        service::find_user(ctx, row_id).await
+        let found = ctx.scope()?.user(&ctx.state()?.db, row_id).await;
+        Ok(policy::null_if_absent(found)?.map(User::new))
     }
+}
+
+/// One page of the users the viewer may see, by display name, optionally
+/// of one organisation.
+pub async fn list_users(
+    state: &AppState,
+    scope: &Scope,
+    organisation_id: Option<i64>,
+    args: PageArgs,
+) -> AppResult<Page<User>> {
+    let mut select = scope.users();
+    if let Some(organisation_id) = organisation_id {
+        select = select.filter(users::Column::OrganisationId.eq(organisation_id));
+    }
+    relay::paginate(
+        &state.db,
+        select,
+        SortKey {
+            column: users::Column::DisplayName,
+            id: users::Column::Id,
+            descending: false,
+            value_of: |row| SortValue::Text(row.display_name.clone()),
+        },
+        args,
+        User::new,
+    )
+    .await
 }
 
 /// A user to create.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::users;
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection};
 
 use crate::error::AppError;
 use crate::policy::Scope;

@@ -1,7 +1,6 @@
 //! Users: reading them through the viewer's scope, creating them,
 //! deactivating and reactivating them.
 
-use async_graphql::Context;
 use chrono::{DateTime, Utc};
 use entity::enums::{Locale, OrganisationKind, ResetPurpose, Role};
 use entity::users;
@@ -12,53 +11,11 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::types::User;
 use crate::auth;
 use crate::domain::{DisplayName, Email, NewPassword};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::graphql::ContextExt as _;
 use crate::policy::Scope;
-use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
 use crate::state::AppState;
-
-/// Users the viewer may see, by display name, optionally of one organisation.
-pub async fn list_users(
-    ctx: &Context<'_>,
-    organisation_id: Option<i64>,
-    args: PageArgs,
-) -> AppResult<Page<User>> {
-    let scope = ctx.scope()?;
-    let state = ctx.state()?;
-    let mut select = scope.users();
-    if let Some(organisation_id) = organisation_id {
-        select = select.filter(users::Column::OrganisationId.eq(organisation_id));
-    }
-    relay::paginate(
-        &state.db,
-        select,
-        SortKey {
-            column: users::Column::DisplayName,
-            id: users::Column::Id,
-            descending: false,
-            value_of: |row| SortValue::Text(row.display_name.clone()),
-        },
-        args,
-        User::new,
-    )
-    .await
-}
-
-/// One visible user by row id.
-pub async fn find_user(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<User>> {
-    let scope = ctx.scope()?;
-    let state = ctx.state()?;
-    Ok(scope
-        .users()
-        .filter(users::Column::Id.eq(row_id))
-        .one(&state.db)
-        .await?
-        .map(User::new))
-}
 
 /// A new user, parsed.
 #[derive(Debug, Clone)]
@@ -255,9 +212,7 @@ pub async fn set_user_active(
         );
     }
     update.exec(&state.db).await?;
-    crate::policy::system::user_by_id(&state.db, user.id)
-        .await?
-        .ok_or(AppError::NotFound("user"))
+    scope.user(&state.db, user.id).await
 }
 
 /// A user created from the command line (typically the first ADMIN).

@@ -1,0 +1,102 @@
+//! [`Scoped<E>`]: a select of tenant rows that already carries the
+//! viewer's condition, and can only get narrower.
+//!
+//! Only [`super::Scope`] makes one. What a holder may do with it is the
+//! short list below: add conditions (always ANDed with the scope's own),
+//! order, limit, run it (`one`, `all`, `count`), or turn it into a list of
+//! ids for another scoped select (`ids`). There is no way back to a bare
+//! SeaORM `Select`: the field is private and no method hands it out, so a
+//! list, a loader or a lookup that takes a `Scoped<E>` cannot be given an
+//! unscoped read by mistake.
+//!
+//! Invariants:
+//! - every condition added is ANDed with the scope's (SeaORM's `filter`
+//!   never ORs with what is already there);
+//! - no projection, join or grouping is reachable, so a row that comes out
+//!   is a whole row the viewer may see, and nothing else.
+
+use sea_orm::sea_query::{IntoCondition, SelectStatement, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+};
+
+/// A select of `E` rows the viewer may see. Made by [`super::Scope`] only.
+#[derive(Debug, Clone)]
+#[must_use = "a scoped select does nothing until it runs"]
+pub struct Scoped<E: EntityTrait> {
+    select: Select<E>,
+}
+
+impl<E: EntityTrait> Scoped<E> {
+    /// Wraps a select that carries the scope's condition. Policy only.
+    pub(super) fn new(select: Select<E>) -> Self {
+        Self { select }
+    }
+
+    /// Keeps the rows that also meet `condition`.
+    pub fn filter(self, condition: impl IntoCondition) -> Self {
+        Self::new(self.select.filter(condition))
+    }
+
+    /// Orders by `column`, after any order already given.
+    pub fn order_by(self, column: E::Column, order: Order) -> Self {
+        Self::new(self.select.order_by(column, order))
+    }
+
+    pub fn order_by_asc(self, column: E::Column) -> Self {
+        self.order_by(column, Order::Asc)
+    }
+
+    pub fn order_by_desc(self, column: E::Column) -> Self {
+        self.order_by(column, Order::Desc)
+    }
+
+    /// At most `n` rows.
+    pub fn limit(self, n: u64) -> Self {
+        Self::new(self.select.limit(n))
+    }
+
+    /// `column` of every row, as a subquery for another scoped select
+    /// (e.g. the tickets whose order's recipient matches a search).
+    pub fn ids(self, column: E::Column) -> ScopedIds {
+        ScopedIds(self.select.select_only().column(column).into_query())
+    }
+
+    /// The first row, if any.
+    pub async fn one(self, db: &impl ConnectionTrait) -> Result<Option<E::Model>, DbErr>
+    where
+        E::Model: FromQueryResult,
+    {
+        self.select.one(db).await
+    }
+
+    /// Every row.
+    pub async fn all(self, db: &impl ConnectionTrait) -> Result<Vec<E::Model>, DbErr>
+    where
+        E::Model: FromQueryResult,
+    {
+        self.select.all(db).await
+    }
+
+    /// How many rows (at most the limit, if one is set).
+    pub async fn count<C: ConnectionTrait>(self, db: &C) -> Result<u64, DbErr>
+    where
+        E::Model: FromQueryResult + Send + Sync,
+    {
+        self.select.count(db).await
+    }
+}
+
+/// One column of the rows of a [`Scoped`] select, for `column IN (…)` in
+/// another one. Carries the scope of the select it came from.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ScopedIds(SelectStatement);
+
+impl ScopedIds {
+    /// `column IN (these ids)`.
+    pub fn contain(self, column: impl ColumnTrait) -> SimpleExpr {
+        column.in_subquery(self.0)
+    }
+}
