@@ -1,14 +1,23 @@
-//! The one error type of the API and its mapping to `extensions.code`.
+//! The one error type of the API, and the one place that turns it into
+//! what a client sees.
 //!
-//! Every resolver and service returns [`AppError`]. The GraphQL code is set
-//! here and nowhere else. `Internal` carries the cause for the log only: the
-//! client gets a generic message, and the log line carries the request id
-//! through the request's tracing span.
+//! Every resolver, service and HTTP handler returns [`AppError`]. Its
+//! `extensions.code`, its HTTP status and its error body are set here and
+//! nowhere else: a GraphQL error through `From<AppError> for
+//! async_graphql::Error`, a response of its own (a refused request, a
+//! failed download) through [`IntoResponse`]. Both log an `Internal` error
+//! with its cause; the log line carries the request id through the
+//! request's tracing span, and the client gets a generic message.
+//!
+//! Invalid input is reported field by field: domain `parse()`s fail with
+//! [`Invalid`], and a [`FieldErrors`] collects them under their fields.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_graphql::ErrorExtensions as _;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 /// What went wrong, in the terms the API promises (SPEC §4).
 ///
@@ -32,8 +41,22 @@ pub enum AppError {
     Conflict(String),
     /// Too many attempts; retry after the given number of seconds.
     RateLimited { retry_after_secs: u64 },
+    /// The HTTP request is not one the server takes as a GraphQL request.
+    /// VALIDATION with a message; the HTTP status says which case it is.
+    InvalidRequest(InvalidRequest),
     /// Anything else. Logged with its cause, shown as a generic message.
     Internal(Arc<anyhow::Error>),
+}
+
+/// Why an HTTP request was refused before any GraphQL ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidRequest {
+    /// Not a GraphQL request: the message says why. HTTP 400.
+    Malformed(String),
+    /// The body is over its limit (SPEC §4). HTTP 413.
+    TooLarge,
+    /// A mutation sent with GET (GraphQL over HTTP). HTTP 405, `Allow: POST`.
+    MutationOverGet,
 }
 
 /// One invalid input field: its path in the input (e.g. `input.postalCode`)
@@ -170,7 +193,7 @@ impl AppError {
             Self::Unauthenticated | Self::BadCredentials => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
-            Self::Validation(_) => "VALIDATION",
+            Self::Validation(_) | Self::InvalidRequest(_) => "VALIDATION",
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL",
@@ -194,7 +217,62 @@ impl AppError {
             Self::RateLimited { retry_after_secs } => {
                 format!("too many attempts, retry in {retry_after_secs} s")
             }
+            Self::InvalidRequest(InvalidRequest::Malformed(message)) => message.clone(),
+            Self::InvalidRequest(InvalidRequest::TooLarge) => "request body too large".to_owned(),
+            Self::InvalidRequest(InvalidRequest::MutationOverGet) => {
+                "mutations must be sent with POST".to_owned()
+            }
             Self::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The HTTP status of a response that is this error alone.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthenticated | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Validation(_) | Self::InvalidRequest(InvalidRequest::Malformed(_)) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::InvalidRequest(InvalidRequest::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::InvalidRequest(InvalidRequest::MutationOverGet) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// `extensions` of the error as a client sees it: `code`, and `field`
+    /// with `fields` for VALIDATION, `retryAfter` for RATE_LIMITED.
+    fn extensions(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut extensions = serde_json::Map::new();
+        extensions.insert("code".to_owned(), self.code().into());
+        match self {
+            Self::Validation(errors) => {
+                if let Some(first) = errors.first() {
+                    extensions.insert("field".to_owned(), first.field.clone().into());
+                }
+                let fields = errors
+                    .iter()
+                    .map(|e| serde_json::json!({ "field": e.field, "message": e.message }))
+                    .collect();
+                extensions.insert("fields".to_owned(), serde_json::Value::Array(fields));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                extensions.insert("retryAfter".to_owned(), (*retry_after_secs).into());
+            }
+            _ => {}
+        }
+        extensions
+    }
+
+    /// Logs an internal error with its cause, once, as it leaves for a
+    /// client. The request span carries the request id, so the line can be
+    /// matched with the client's `x-request-id`.
+    fn log(&self) {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = ?cause, "internal error");
         }
     }
 }
@@ -216,41 +294,42 @@ impl From<sea_orm::TransactionError<AppError>> for AppError {
 
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
-        if let AppError::Internal(cause) = &err {
-            // The request span carries the request id, so this line can be
-            // matched with the client's `x-request-id`.
-            tracing::error!(error = ?cause, "internal error");
-        }
+        err.log();
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
-            ext.set("code", err.code());
-            match &err {
-                AppError::Validation(errors) => {
-                    if let Some(first) = errors.first() {
-                        ext.set("field", first.field.as_str());
-                    }
-                    let fields: Vec<async_graphql::Value> = errors
-                        .iter()
-                        .map(|e| {
-                            let mut map = async_graphql::indexmap::IndexMap::new();
-                            map.insert(
-                                async_graphql::Name::new("field"),
-                                async_graphql::Value::from(e.field.as_str()),
-                            );
-                            map.insert(
-                                async_graphql::Name::new("message"),
-                                async_graphql::Value::from(e.message.as_str()),
-                            );
-                            async_graphql::Value::Object(map)
-                        })
-                        .collect();
-                    ext.set("fields", async_graphql::Value::List(fields));
-                }
-                AppError::RateLimited { retry_after_secs } => {
-                    ext.set("retryAfter", *retry_after_secs);
-                }
-                _ => {}
+            for (name, value) in err.extensions() {
+                ext.set(
+                    name,
+                    async_graphql::Value::from_json(value).unwrap_or_default(),
+                );
             }
         })
+    }
+}
+
+/// A response that is this error alone, as GraphQL over HTTP shapes a
+/// request error: `{"errors": [{"message", "extensions"}]}`, with the
+/// status of [`AppError::status`] and the headers that status calls for.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let body = serde_json::json!({
+            "errors": [{ "message": self.message(), "extensions": self.extensions() }]
+        });
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        match &self {
+            Self::Unauthenticated | Self::BadCredentials => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::InvalidRequest(InvalidRequest::MutationOverGet) => {
+                headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            _ => {}
+        }
+        response
     }
 }
 
@@ -280,5 +359,81 @@ mod tests {
         assert!(err.message().contains("input.phone"));
         assert!(err.message().contains("input.postalCode"));
         assert_eq!(err.code(), "VALIDATION");
+    }
+
+    async fn body_of(response: Response) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        serde_json::from_slice(&bytes).expect("JSON body")
+    }
+
+    #[tokio::test]
+    async fn responses_carry_the_status_headers_and_body_of_their_error() {
+        let response = AppError::Unauthenticated.into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        assert_eq!(
+            body_of(response).await,
+            serde_json::json!({ "errors": [{
+                "message": "authentication required",
+                "extensions": { "code": "UNAUTHENTICATED" }
+            }] })
+        );
+
+        let response = AppError::InvalidRequest(InvalidRequest::MutationOverGet).into_response();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()[header::ALLOW], "POST");
+        let response = AppError::InvalidRequest(InvalidRequest::TooLarge).into_response();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            body_of(response).await["errors"][0]["extensions"]["code"],
+            "VALIDATION"
+        );
+
+        let response = AppError::RateLimited {
+            retry_after_secs: 42,
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "42");
+        assert_eq!(
+            body_of(response).await["errors"][0]["extensions"]["retryAfter"],
+            42
+        );
+
+        let response = AppError::validation("input.name", "must not be empty").into_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body_of(response).await["errors"][0]["extensions"],
+            serde_json::json!({
+                "code": "VALIDATION",
+                "field": "input.name",
+                "fields": [{ "field": "input.name", "message": "must not be empty" }]
+            })
+        );
+
+        assert_eq!(
+            AppError::NotFound("attachment").into_response().status(),
+            StatusCode::NOT_FOUND
+        );
+        let response = AppError::internal(anyhow::anyhow!("disk on fire")).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_of(response).await;
+        assert_eq!(body["errors"][0]["message"], "internal error");
+        assert!(!body.to_string().contains("fire"), "{body}");
+    }
+
+    #[test]
+    fn graphql_errors_carry_the_same_extensions() {
+        let err = AppError::validation("input.name", "must not be empty");
+        let gql = async_graphql::Error::from(err).into_server_error(Default::default());
+        let json = serde_json::to_value(&gql).expect("serialise");
+        assert_eq!(json["extensions"]["code"], "VALIDATION");
+        assert_eq!(json["extensions"]["field"], "input.name");
+        assert_eq!(
+            json["extensions"]["fields"],
+            serde_json::json!([{ "field": "input.name", "message": "must not be empty" }])
+        );
     }
 }

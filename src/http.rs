@@ -7,17 +7,17 @@ use std::time::Duration;
 use async_graphql::ParseRequestError;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::GraphQLResponse;
+use axum::Router;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::error::AppError;
+use crate::error::{AppError, InvalidRequest};
 use crate::graphql::{AppSchema, RequestContext};
 use crate::policy::Scope;
 use crate::state::AppState;
@@ -51,7 +51,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/readyz", get(readyz))
         .with_state(state)
         .merge(crate::playground::router())
-        .layer(CatchPanicLayer::custom(|_| internal_error_response()))
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -100,34 +100,15 @@ async fn graphql_handler(
 ) -> Response {
     let request = match read_request(&method, &headers, uri_query, body).await {
         Ok(request) => request,
-        Err(rejection) => return rejection.into_response(),
+        Err(err) => return err.into_response(),
     };
     if method == Method::GET && is_mutation(&request) {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, HeaderValue::from_static("POST"))],
-            error_body("mutations must be sent with POST", "BAD_REQUEST"),
-        )
-            .into_response();
+        return AppError::InvalidRequest(InvalidRequest::MutationOverGet).into_response();
     }
     let (user, viewer) = match crate::auth::authenticate(&state.app, &headers).await {
         Ok(Some((user, viewer))) => (Some(user), Some(viewer)),
         Ok(None) => (None, None),
-        Err(err @ AppError::Unauthenticated) => {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
-                Json(serde_json::json!({ "errors": [graphql_error(&err)] })),
-            )
-                .into_response();
-        }
-        Err(err) => {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Json(serde_json::json!({ "errors": [graphql_error(&err)] })),
-            )
-                .into_response();
-        }
+        Err(err) => return err.into_response(),
     };
     let scope = viewer.map(Scope::new);
     let mut request = request.data(RequestContext {
@@ -198,10 +179,10 @@ async fn read_request(
     headers: &HeaderMap,
     query: Option<String>,
     body: axum::body::Body,
-) -> Result<async_graphql::Request, BadRequest> {
+) -> Result<async_graphql::Request, AppError> {
     if method == Method::GET {
         return async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default())
-            .map_err(BadRequest);
+            .map_err(invalid_request);
     }
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -217,13 +198,31 @@ async fn read_request(
     };
     let bytes = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| BadRequest(ParseRequestError::PayloadTooLarge))?;
+        .map_err(|_| AppError::InvalidRequest(InvalidRequest::TooLarge))?;
     let options = async_graphql::http::MultipartOptions::default()
         .max_file_size(MAX_UPLOAD_REQUEST_BYTES)
         .max_num_files(2);
     async_graphql::http::receive_body(content_type, bytes.as_ref(), options)
         .await
-        .map_err(BadRequest)
+        .map_err(invalid_request)
+}
+
+/// Why a body or query string is not a GraphQL request, in the client's
+/// terms; a multipart upload over the limit is too large, not malformed.
+fn invalid_request(err: ParseRequestError) -> AppError {
+    AppError::InvalidRequest(match err {
+        ParseRequestError::PayloadTooLarge => InvalidRequest::TooLarge,
+        ParseRequestError::Io(e) if e.to_string().contains("length limit") => {
+            InvalidRequest::TooLarge
+        }
+        ParseRequestError::InvalidRequest(e) => {
+            InvalidRequest::Malformed(format!("invalid GraphQL request: {e}"))
+        }
+        ParseRequestError::UnsupportedBatch => {
+            InvalidRequest::Malformed("batched requests are not supported".to_owned())
+        }
+        _ => InvalidRequest::Malformed("malformed GraphQL request".to_owned()),
+    })
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
@@ -241,68 +240,21 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     operation.is_some_and(|op| op.node.ty != OperationType::Query)
 }
 
-fn graphql_error(err: &AppError) -> serde_json::Value {
-    serde_json::json!({
-        "message": err.message(),
-        "extensions": { "code": err.code() },
-    })
-}
-
-fn error_body(message: &str, code: &str) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    }))
-}
-
-fn internal_error_response() -> Response {
-    tracing::error!("handler panicked");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        error_body("internal error", "INTERNAL"),
-    )
-        .into_response()
-}
-
-/// A request that is not a GraphQL request at all.
-pub struct BadRequest(ParseRequestError);
-
-impl From<ParseRequestError> for BadRequest {
-    fn from(err: ParseRequestError) -> Self {
-        Self(err)
-    }
-}
-
-impl IntoResponse for BadRequest {
-    fn into_response(self) -> Response {
-        match self.0 {
-            ParseRequestError::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                error_body("request body too large", "BAD_REQUEST"),
-            )
-                .into_response(),
-            other => {
-                let message = match other {
-                    ParseRequestError::Io(e) if e.to_string().contains("length limit") => {
-                        return (
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            error_body("request body too large", "BAD_REQUEST"),
-                        )
-                            .into_response();
-                    }
-                    ParseRequestError::InvalidRequest(e) => format!("invalid GraphQL request: {e}"),
-                    ParseRequestError::UnsupportedBatch => {
-                        "batched requests are not supported".to_owned()
-                    }
-                    _ => "malformed GraphQL request".to_owned(),
-                };
-                (StatusCode::BAD_REQUEST, error_body(&message, "BAD_REQUEST")).into_response()
-            }
-        }
-    }
+/// A panic in a handler: an internal error like any other, logged with
+/// what the panic said.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-text payload".to_owned());
+    AppError::internal(anyhow::anyhow!("handler panicked: {what}")).into_response()
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+
     use super::*;
 
     fn forwarded(value: &str) -> HeaderMap {

@@ -13,7 +13,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::types::TYPE_NAME;
@@ -31,7 +31,7 @@ pub async fn download(
 ) -> Response {
     match serve(&state.app, &headers, &id).await {
         Ok(response) => response,
-        Err(err) => error_response(&err),
+        Err(err) => err.into_response(),
     }
 }
 
@@ -132,30 +132,6 @@ fn rfc5987_encode(text: &str) -> String {
     encoded
 }
 
-fn error_response(err: &AppError) -> Response {
-    let status = match err {
-        AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Internal(cause) => {
-            tracing::error!(error = ?cause, "attachment download failed");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-        AppError::Validation(_) | AppError::Conflict(_) => StatusCode::BAD_REQUEST,
-    };
-    let body = axum::Json(serde_json::json!({
-        "errors": [{ "message": err.message(), "extensions": { "code": err.code() } }]
-    }));
-    let mut response = (status, body).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    }
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,21 +161,5 @@ mod tests {
              filename*=UTF-8''Lehrvertrag%20M%C3%BCller.pdf"
         );
         assert!(HeaderValue::from_str(&value).is_ok());
-    }
-
-    #[test]
-    fn errors_map_to_statuses_with_the_api_codes() {
-        let unauthenticated = error_response(&AppError::Unauthenticated);
-        assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(
-            unauthenticated.headers()[header::WWW_AUTHENTICATE],
-            "Bearer"
-        );
-        assert_eq!(
-            error_response(&AppError::NotFound("attachment")).status(),
-            StatusCode::NOT_FOUND
-        );
-        let internal = error_response(&AppError::internal(anyhow::anyhow!("disk on fire")));
-        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -4,12 +4,14 @@
 //! per area.
 
 mod helpers;
+mod logs;
 
 mod attachments;
 mod auth;
 mod auth_tokens;
 mod cli;
 mod config;
+mod errors;
 mod health;
 mod introspection;
 mod isolation;
