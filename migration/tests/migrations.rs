@@ -1,7 +1,9 @@
-//! The migrations against a throwaway SQLite file: they go up, down and up
-//! again, and the schema they build enforces what the application relies on
-//! (auto-increment ids, foreign keys, CHECKs in step with the entity enums,
-//! one live invoice line per order, the `gem` counter).
+//! The migrations against a database of each test's own (a throwaway
+//! SQLite file; a throwaway PostgreSQL database when `TEST_DATABASE_URL`
+//! names a server): they go up, down and up again, and the schema they
+//! build enforces what the application relies on (auto-increment ids,
+//! foreign keys, CHECKs in step with the entity enums, one live invoice
+//! line per order, the `gem` counter).
 
 use entity::enums::{
     BillingMode, CommentVisibility, EmailKind, EmailStatus, InvoiceStatus, Locale,
@@ -32,21 +34,96 @@ const TABLES: [&str; 14] = [
     "login_attempts",
 ];
 
-/// A migrated database in a temporary directory, deleted when dropped.
+/// A database of one test; a PostgreSQL one is dropped with it (a SQLite
+/// file goes with its temporary directory).
 struct TestDb {
     db: DatabaseConnection,
+    /// The server's URL and the database's name.
+    postgres: Option<(String, String)>,
     _dir: TempDir,
 }
 
-async fn migrated_sqlite() -> TestDb {
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Not on the test's runtime, which must not block on itself.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let result = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .map(drop)
+                    .map_err(|e| format!("{name}: {e}"));
+                admin.close().await.ok();
+                result
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop a test database: {e}"),
+            Err(_) => eprintln!("could not drop a test database: the dropping thread panicked"),
+        }
+    }
+}
+
+/// An empty database of the test's own.
+async fn empty() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("db.sqlite").display()
-    );
-    let db = Database::connect(&url).await.expect("connect to SQLite");
-    Migrator::up(&db, None).await.expect("migrations up");
-    TestDb { db, _dir: dir }
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("pd_migration_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            exec(&admin, &format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create the test database");
+            admin.close().await.ok();
+            let (base, _) = admin_url
+                .rsplit_once('/')
+                .expect("TEST_DATABASE_URL has a database name");
+            let db = Database::connect(format!("{base}/{name}"))
+                .await
+                .expect("connect to the test database");
+            TestDb {
+                db,
+                postgres: Some((admin_url, name)),
+                _dir: dir,
+            }
+        }
+        _ => {
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("db.sqlite").display()
+            );
+            let db = Database::connect(&url).await.expect("connect to SQLite");
+            TestDb {
+                db,
+                postgres: None,
+                _dir: dir,
+            }
+        }
+    }
+}
+
+async fn migrated() -> TestDb {
+    let test = empty().await;
+    Migrator::up(&test.db, None).await.expect("migrations up");
+    test
+}
+
+fn is_postgres(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
 }
 
 async fn exec(db: &DatabaseConnection, sql: &str) -> Result<(), DbErr> {
@@ -71,12 +148,15 @@ fn is_check_violation(err: &DbErr) -> bool {
 }
 
 async fn app_tables(db: &DatabaseConnection) -> Vec<String> {
+    let sql = if is_postgres(db) {
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name <> 'seaql_migrations' ORDER BY table_name"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' \
+         AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations' ORDER BY name"
+    };
     let rows = db
-        .query_all_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "SELECT name FROM sqlite_master WHERE type = 'table' \
-             AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations' ORDER BY name",
-        ))
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
         .expect("list tables");
     rows.iter()
@@ -84,29 +164,50 @@ async fn app_tables(db: &DatabaseConnection) -> Vec<String> {
         .collect()
 }
 
+async fn one_string(db: &DatabaseConnection, sql: &str, value: &str) -> Option<String> {
+    db.query_one_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [value.into()],
+    ))
+    .await
+    .expect("read the schema")
+    .map(|row| row.try_get_by::<String, _>(0).expect("text"))
+}
+
+/// SQLite's `CREATE TABLE` statement of `table`.
 async fn table_sql(db: &DatabaseConnection, table: &str) -> String {
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-            [table.into()],
-        ))
-        .await
-        .expect("read schema")
-        .unwrap_or_else(|| panic!("table {table} exists"));
-    row.try_get_by::<String, _>(0).expect("sql")
+    one_string(
+        db,
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+        table,
+    )
+    .await
+    .unwrap_or_else(|| panic!("table {table} exists"))
 }
 
 /// The values listed by the CHECK named `ck_<table>_<column>`.
 async fn allowed_values(db: &DatabaseConnection, table: &str, column: &str) -> Vec<String> {
-    let sql = table_sql(db, table).await;
-    let name = format!("CONSTRAINT \"ck_{table}_{column}\" CHECK (");
-    let start = sql
-        .find(&name)
+    let name = format!("ck_{table}_{column}");
+    let check = if is_postgres(db) {
+        one_string(
+            db,
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = $1",
+            &name,
+        )
+        .await
         .unwrap_or_else(|| panic!("{table}.{column} has a named CHECK"))
-        + name.len();
-    let end = start + sql[start..].find(')').expect("end of CHECK");
-    let mut values: Vec<String> = sql[start..end]
+    } else {
+        let sql = table_sql(db, table).await;
+        let head = format!("CONSTRAINT \"{name}\" CHECK (");
+        let start = sql
+            .find(&head)
+            .unwrap_or_else(|| panic!("{table}.{column} has a named CHECK"))
+            + head.len();
+        let end = start + sql[start..].find(')').expect("end of CHECK");
+        sql[start..end].to_owned()
+    };
+    let mut values: Vec<String> = check
         .split('\'')
         .skip(1)
         .step_by(2)
@@ -154,7 +255,8 @@ fn invoice_line(invoice_id: i64) -> String {
 
 #[tokio::test]
 async fn migrations_go_up_down_and_up_again() {
-    let TestDb { db, _dir } = migrated_sqlite().await;
+    let test = migrated().await;
+    let db = test.db.clone();
     let mut expected: Vec<String> = TABLES.iter().map(|t| (*t).to_owned()).collect();
     expected.sort();
     assert_eq!(app_tables(&db).await, expected);
@@ -167,20 +269,44 @@ async fn migrations_go_up_down_and_up_again() {
 }
 
 #[tokio::test]
-async fn ids_are_sqlite_autoincrement_primary_keys() {
-    let TestDb { db, _dir } = migrated_sqlite().await;
+async fn ids_are_auto_increment_primary_keys() {
+    let test = migrated().await;
+    let db = &test.db;
     for table in TABLES.iter().filter(|t| **t != "counters") {
-        let sql = table_sql(&db, table).await;
-        assert!(
-            sql.contains(r#""id" integer NOT NULL PRIMARY KEY AUTOINCREMENT"#),
-            "{table}: {sql}"
-        );
+        if is_postgres(db) {
+            let id = one_string(
+                db,
+                "SELECT data_type || ' ' || is_identity || ' ' || identity_generation \
+                 FROM information_schema.columns WHERE table_name = $1 AND column_name = 'id'",
+                table,
+            )
+            .await;
+            assert_eq!(id.as_deref(), Some("bigint YES BY DEFAULT"), "{table}");
+            let key = one_string(
+                db,
+                "SELECT string_agg(k.column_name::text, ',') \
+                 FROM information_schema.table_constraints c \
+                 JOIN information_schema.key_column_usage k \
+                   ON k.constraint_name = c.constraint_name AND k.table_name = c.table_name \
+                 WHERE c.table_name = $1 AND c.constraint_type = 'PRIMARY KEY'",
+                table,
+            )
+            .await;
+            assert_eq!(key.as_deref(), Some("id"), "{table}");
+        } else {
+            let sql = table_sql(db, table).await;
+            assert!(
+                sql.contains(r#""id" integer NOT NULL PRIMARY KEY AUTOINCREMENT"#),
+                "{table}: {sql}"
+            );
+        }
     }
 }
 
 #[tokio::test]
 async fn foreign_keys_are_enforced() {
-    let TestDb { db, _dir } = migrated_sqlite().await;
+    let test = migrated().await;
+    let db = test.db.clone();
     seed_shipped_order(&db).await;
     let err = exec(
         &db,
@@ -216,7 +342,8 @@ async fn foreign_keys_are_enforced() {
 
 #[tokio::test]
 async fn enum_checks_list_exactly_the_entity_values() {
-    let TestDb { db, _dir } = migrated_sqlite().await;
+    let test = migrated().await;
+    let db = test.db.clone();
     let cases = [
         ("organisations", "kind", values_of::<OrganisationKind>()),
         (
@@ -255,7 +382,8 @@ async fn enum_checks_list_exactly_the_entity_values() {
 
 #[tokio::test]
 async fn checks_reject_bad_rows() {
-    let TestDb { db, _dir } = migrated_sqlite().await;
+    let test = migrated().await;
+    let db = test.db.clone();
     seed_shipped_order(&db).await;
     for sql in [
         // not lower-cased
@@ -285,7 +413,8 @@ async fn checks_reject_bad_rows() {
 
 #[tokio::test]
 async fn an_order_is_on_one_live_invoice_line_at_most() {
-    let TestDb { db, _dir } = migrated_sqlite().await;
+    let test = migrated().await;
+    let db = test.db.clone();
     seed_shipped_order(&db).await;
     exec(&db, &invoice_line(1)).await.expect("first line");
     let err = exec(&db, &invoice_line(2))
@@ -306,7 +435,8 @@ async fn an_order_is_on_one_live_invoice_line_at_most() {
 
 #[tokio::test]
 async fn gem_counter_starts_at_one() {
-    let TestDb { db, _dir } = migrated_sqlite().await;
+    let test = migrated().await;
+    let db = test.db.clone();
     for expected in [1_i64, 2] {
         let value = db
             .query_one_raw(Statement::from_string(
@@ -328,7 +458,8 @@ async fn entities_round_trip_through_the_schema() {
     use entity::{invoice_lines, invoices, orders, organisations, tickets, users};
     use sea_orm_migration::sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
 
-    let TestDb { db, _dir } = migrated_sqlite().await;
+    let test = migrated().await;
+    let db = test.db.clone();
     let at = Utc
         .with_ymd_and_hms(2026, 11, 26, 19, 15, 0)
         .single()

@@ -9,7 +9,8 @@ use partnerdesk::clock::ManualClock;
 use partnerdesk::startup::Application;
 use serde_json::json;
 
-use crate::helpers::{TEST_JWT_SECRET, fresh_database_url, test_config};
+use crate::databases::TestDatabase;
+use crate::helpers::{TEST_JWT_SECRET, test_config};
 
 fn partnerdesk(
     database_url: &str,
@@ -42,7 +43,8 @@ fn partnerdesk(
 #[tokio::test]
 async fn create_user_bootstraps_the_first_admin() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let url = fresh_database_url(dir.path()).await;
+    let database = TestDatabase::empty(dir.path()).await;
+    let url = database.url.clone();
     let output = partnerdesk(
         &url,
         dir.path(),

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::databases::TestDatabase;
 use chrono::Utc;
 use entity::enums::{BillingMode, Locale, OrganisationKind, Role, TicketVisibility};
 use entity::{organisations, users};
@@ -20,37 +21,14 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub clock: ManualClock,
-    _data_dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+    _data_dir: tempfile::TempDir,
+    /// Last: the server is told to stop before its database goes.
+    _database: TestDatabase,
 }
 
 pub const TEST_JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes!!";
 pub const PASSWORD: &str = "correct horse battery staple";
-
-/// A fresh database URL: a temp SQLite file, or a new PostgreSQL database
-/// on the server of `TEST_DATABASE_URL`.
-pub async fn fresh_database_url(dir: &std::path::Path) -> String {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(admin_url) if !admin_url.is_empty() => {
-            use sea_orm::ConnectionTrait as _;
-            let name = format!("pd_test_{}", uuid::Uuid::new_v4().simple());
-            let admin = sea_orm::Database::connect(&admin_url)
-                .await
-                .expect("connect to TEST_DATABASE_URL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
-            admin.close().await.ok();
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(base, _)| base.to_owned())
-                .expect("TEST_DATABASE_URL has a database name");
-            format!("{base}/{name}")
-        }
-        _ => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
-    }
-}
 
 pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
     Config {
@@ -84,8 +62,8 @@ pub async fn spawn_app_with_storage(storage: Arc<dyn Storage>) -> TestApp {
 
 async fn spawn_app_with(storage: Option<Arc<dyn Storage>>) -> TestApp {
     let data_dir = tempfile::tempdir().expect("tempdir");
-    let database_url = fresh_database_url(data_dir.path()).await;
-    let config = test_config(database_url, data_dir.path());
+    let database = TestDatabase::migrated(data_dir.path()).await;
+    let config = test_config(database.url.clone(), data_dir.path());
     let clock = ManualClock::new(Utc::now());
     let app = match storage {
         Some(storage) => {
@@ -105,8 +83,9 @@ async fn spawn_app_with(storage: Option<Arc<dyn Storage>>) -> TestApp {
         client: reqwest::Client::new(),
         state,
         clock,
-        _data_dir: data_dir,
         _shutdown: tx,
+        _data_dir: data_dir,
+        _database: database,
     }
 }
 

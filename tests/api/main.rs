@@ -3,6 +3,7 @@
 //! `TEST_DATABASE_URL` is set) and talks HTTP to it. One binary, one module
 //! per area.
 
+mod databases;
 mod helpers;
 mod logs;
 
@@ -16,7 +17,6 @@ mod health;
 mod introspection;
 mod isolation;
 mod loaders;
-mod migrations;
 mod organisations;
 mod schema;
 mod seed;
