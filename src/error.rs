@@ -87,6 +87,24 @@ impl Invalid {
     }
 }
 
+impl From<&'static str> for Invalid {
+    fn from(message: &'static str) -> Self {
+        Self::new(message)
+    }
+}
+
+impl From<String> for Invalid {
+    fn from(message: String) -> Self {
+        Self::new(message)
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Collects the invalid fields of one input, so that every one of them is
 /// reported at once, in the order they were checked.
 ///
@@ -130,6 +148,21 @@ impl FieldErrors {
         });
     }
 
+    /// The value of a check that reports through [`AppError`] (a service's
+    /// own validation, such as an upload's): its VALIDATION fields are
+    /// recorded here and `None` returned; any other error is returned as it
+    /// is.
+    pub fn collect<T>(&mut self, result: AppResult<T>) -> AppResult<Option<T>> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(AppError::Validation(errors)) if !errors.is_empty() => {
+                self.0.extend(errors);
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -156,15 +189,6 @@ impl FieldErrors {
             AppError::Validation(self.0)
         }
     }
-
-    /// One value checked alone: the value, or VALIDATION naming `field`.
-    pub fn single<T>(field: &str, result: Result<T, Invalid>) -> AppResult<T> {
-        let mut errors = Self::new();
-        match errors.check(field, result) {
-            Some(value) => Ok(value),
-            None => Err(errors.into_error()),
-        }
-    }
 }
 
 impl AppError {
@@ -172,11 +196,12 @@ impl AppError {
         Self::Forbidden(message.into())
     }
 
-    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
+    /// VALIDATION of one field: the shorthand of a [`FieldErrors`] that
+    /// recorded `invalid` alone.
+    pub fn validation(field: &str, invalid: impl Into<Invalid>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, invalid.into());
+        errors.into_error()
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
@@ -422,6 +447,44 @@ mod tests {
         let body = body_of(response).await;
         assert_eq!(body["errors"][0]["message"], "internal error");
         assert!(!body.to_string().contains("fire"), "{body}");
+    }
+
+    #[test]
+    fn field_errors_report_every_field_in_the_order_checked() {
+        let mut errors = FieldErrors::new();
+        assert_eq!(errors.check("a", Ok::<_, Invalid>(1)), Some(1));
+        assert_eq!(
+            errors.check::<i32>("b", Err("must not be empty".into())),
+            None
+        );
+        errors.add("c", Invalid::new("is taken"));
+        let collected = errors.collect::<()>(Err(AppError::validation("d", "too big")));
+        assert!(matches!(collected, Ok(None)));
+        let internal = errors.collect::<()>(Err(AppError::internal(anyhow::anyhow!("x"))));
+        assert!(
+            matches!(internal, Err(AppError::Internal(_))),
+            "passed through"
+        );
+        let Err(AppError::Validation(fields)) = errors.finish(()) else {
+            panic!("VALIDATION expected");
+        };
+        let named: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|f| (f.field.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("b", "must not be empty"),
+                ("c", "is taken"),
+                ("d", "too big")
+            ]
+        );
+        assert_eq!(FieldErrors::new().finish(7).ok(), Some(7));
+        assert!(matches!(
+            FieldErrors::new().into_error(),
+            AppError::Internal(_)
+        ));
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! and `UM`, which are. A test below pins that difference, so a change in
 //! either list shows up.
 
+use crate::error::Invalid;
+
 /// The 249 officially assigned ISO 3166-1 alpha-2 codes, sorted.
 const ASSIGNED: [&str; 249] = [
     "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
@@ -41,19 +43,25 @@ impl CountryCode {
     pub const LIECHTENSTEIN: Self = Self("LI");
 
     /// Parses user input; the error says what is wrong, for a VALIDATION error.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
         let value = input.trim();
         if value.is_empty() {
-            return Err("must not be empty".to_owned());
+            return Err(Invalid::new("must not be empty"));
         }
         if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err("must be a two-letter country code (ISO 3166-1), e.g. CH".to_owned());
+            return Err(Invalid::new(
+                "must be a two-letter country code (ISO 3166-1), e.g. CH",
+            ));
         }
         let upper = value.to_ascii_uppercase();
         ASSIGNED
             .binary_search(&upper.as_str())
             .map(|index| Self(ASSIGNED[index]))
-            .map_err(|_| format!("{upper} is not a country code (ISO 3166-1), e.g. CH"))
+            .map_err(|_| {
+                Invalid::new(format!(
+                    "{upper} is not a country code (ISO 3166-1), e.g. CH"
+                ))
+            })
     }
 
     /// The two upper-case letters.
@@ -117,7 +125,9 @@ mod tests {
         }
         assert_eq!(
             CountryCode::parse("zz"),
-            Err("ZZ is not a country code (ISO 3166-1), e.g. CH".to_owned())
+            Err(Invalid::new(
+                "ZZ is not a country code (ISO 3166-1), e.g. CH"
+            ))
         );
     }
 

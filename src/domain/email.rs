@@ -1,5 +1,7 @@
 //! A login or billing email address, trimmed and lower-cased.
 
+use crate::error::Invalid;
+
 /// An email address: `local@domain`, at most 254 characters, no spaces or
 /// control characters, lower-cased (logins are matched case-insensitively).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -7,19 +9,21 @@ pub struct Email(String);
 
 impl Email {
     /// Parses user input; the error says what is wrong, for a VALIDATION error.
-    pub fn parse(input: &str) -> Result<Self, &'static str> {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
         let value = input.trim().to_lowercase();
         if value.is_empty() {
-            return Err("must not be empty");
+            return Err(Invalid::new("must not be empty"));
         }
         if value.chars().count() > 254 {
-            return Err("must be at most 254 characters");
+            return Err(Invalid::new("must be at most 254 characters"));
         }
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err("must not contain spaces or control characters");
+            return Err(Invalid::new(
+                "must not contain spaces or control characters",
+            ));
         }
         let Some((local, domain)) = value.rsplit_once('@') else {
-            return Err("must be an email address (name@domain)");
+            return Err(Invalid::new("must be an email address (name@domain)"));
         };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
@@ -29,7 +33,7 @@ impl Email {
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
-            return Err("must be an email address (name@domain)");
+            return Err(Invalid::new("must be an email address (name@domain)"));
         }
         Ok(Self(value))
     }

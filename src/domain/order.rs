@@ -9,7 +9,7 @@
 use super::{
     CountryCode, PhoneNumber, PostalCode, optional_multi_line, optional_single_line, single_line,
 };
-use crate::error::FieldError;
+use crate::error::{AppResult, FieldErrors, Invalid};
 
 const MAX_RECIPIENT_NAME_CHARS: usize = 200;
 const MAX_STREET_CHARS: usize = 200;
@@ -52,65 +52,70 @@ pub struct ParsedOrder {
 }
 
 impl ParsedOrder {
-    /// Checks every field and returns all the invalid ones, in form order.
+    /// Checks every field and reports all the invalid ones, in form order.
     ///
     /// The postal code and the phone number are read for the order's
     /// country. When the country itself is invalid they are not checked
     /// against it (any message would be a guess); only a blank postal code or
     /// phone number is reported alongside the country, since that is wrong
     /// whatever the country.
-    pub fn parse(raw: RawOrder) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
+    pub fn parse(raw: RawOrder) -> AppResult<Self> {
+        let mut errors = FieldErrors::new();
+        match Self::check(raw, &mut errors) {
+            Some(order) => errors.finish(order),
+            None => Err(errors.into_error()),
+        }
+    }
+
+    /// [`parse`](Self::parse) into the caller's `errors`, for a form whose
+    /// other parts (the certificate's file) are checked alongside: `None`
+    /// when a field of the order is invalid, which is then recorded.
+    pub fn check(raw: RawOrder, errors: &mut FieldErrors) -> Option<Self> {
         let country = match raw.country.as_deref().map(str::trim) {
             None | Some("") => Ok(CountryCode::SWITZERLAND),
             Some(code) => CountryCode::parse(code),
         };
         let known_country = country.as_ref().ok().copied();
 
-        let recipient_name = take(
-            &mut errors,
+        let recipient_name = errors.check(
             "input.recipientName",
             single_line(&raw.recipient_name, MAX_RECIPIENT_NAME_CHARS),
         );
-        let street = take(&mut errors, "input.street", street(&raw.street));
-        let postal_code = take(
-            &mut errors,
-            "input.postalCode",
-            for_country(known_country, &raw.postal_code, PostalCode::parse),
-        )
-        .flatten();
-        let city = take(
-            &mut errors,
-            "input.city",
-            single_line(&raw.city, MAX_CITY_CHARS),
-        );
-        let country = take(&mut errors, "input.country", country);
-        let phone = take(
-            &mut errors,
-            "input.phone",
-            for_country(known_country, &raw.phone, PhoneNumber::parse),
-        )
-        .flatten();
-        let internal_reference = take(
-            &mut errors,
+        let street = errors.check("input.street", street(&raw.street));
+        let postal_code = errors
+            .check(
+                "input.postalCode",
+                for_country(known_country, &raw.postal_code, PostalCode::parse),
+            )
+            .flatten();
+        let city = errors.check("input.city", single_line(&raw.city, MAX_CITY_CHARS));
+        let country = errors.check("input.country", country);
+        let phone = errors
+            .check(
+                "input.phone",
+                for_country(known_country, &raw.phone, PhoneNumber::parse),
+            )
+            .flatten();
+        let internal_reference = errors.check(
             "input.internalReference",
             optional_single_line(
                 raw.internal_reference.as_deref(),
                 MAX_INTERNAL_REFERENCE_CHARS,
             ),
         );
-        let comment = take(
-            &mut errors,
+        let comment = errors.check(
             "input.comment",
             optional_multi_line(raw.comment.as_deref(), MAX_COMMENT_CHARS),
         );
-        if raw.for_learning && !raw.has_certificate {
-            errors.push(FieldError {
-                field: "input.certificate".to_owned(),
-                message: "a laptop for learning needs a training certificate \
-                          (apprenticeship contract or invitation letter)"
-                    .to_owned(),
-            });
+        let certified = !raw.for_learning || raw.has_certificate;
+        if !certified {
+            errors.add(
+                "input.certificate",
+                Invalid::new(
+                    "a laptop for learning needs a training certificate \
+                     (apprenticeship contract or invitation letter)",
+                ),
+            );
         }
 
         match (
@@ -132,7 +137,7 @@ impl ParsedOrder {
                 Some(phone),
                 Some(internal_reference),
                 Some(comment),
-            ) if errors.is_empty() => Ok(Self {
+            ) if certified => Some(Self {
                 recipient_name,
                 street,
                 postal_code,
@@ -143,7 +148,7 @@ impl ParsedOrder {
                 for_learning: raw.for_learning,
                 comment,
             }),
-            _ => Err(errors),
+            _ => None,
         }
     }
 
@@ -194,37 +199,27 @@ impl ParsedOrder {
     }
 }
 
-/// Records the error of `result` under `field`; `None` then.
-fn take<T>(errors: &mut Vec<FieldError>, field: &str, result: Result<T, String>) -> Option<T> {
-    result
-        .map_err(|message| {
-            errors.push(FieldError {
-                field: field.to_owned(),
-                message,
-            });
-        })
-        .ok()
-}
-
 /// Parses `input` for the country when it is known. Without a valid country
 /// only blankness is checked, and `Ok(None)` means "not checked".
 fn for_country<T>(
     country: Option<CountryCode>,
     input: &str,
-    parse: impl FnOnce(&str, CountryCode) -> Result<T, String>,
-) -> Result<Option<T>, String> {
+    parse: impl FnOnce(&str, CountryCode) -> Result<T, Invalid>,
+) -> Result<Option<T>, Invalid> {
     match country {
         Some(country) => parse(input, country).map(Some),
-        None if input.trim().is_empty() => Err("must not be empty".to_owned()),
+        None if input.trim().is_empty() => Err(Invalid::new("must not be empty")),
         None => Ok(None),
     }
 }
 
 /// Street and number: one line that names a street, not only a number.
-fn street(input: &str) -> Result<String, String> {
+fn street(input: &str) -> Result<String, Invalid> {
     let street = single_line(input, MAX_STREET_CHARS)?;
     if !street.chars().any(char::is_alphabetic) {
-        return Err("must contain the street name, not only a number".to_owned());
+        return Err(Invalid::new(
+            "must contain the street name, not only a number",
+        ));
     }
     Ok(street)
 }
@@ -232,6 +227,7 @@ fn street(input: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{AppError, FieldError};
 
     fn swiss_order() -> RawOrder {
         RawOrder {
@@ -248,9 +244,16 @@ mod tests {
         }
     }
 
-    fn fields(result: Result<ParsedOrder, Vec<FieldError>>) -> Vec<String> {
-        result
-            .expect_err("the order should be rejected")
+    /// The field errors of a rejected order.
+    fn rejected(result: AppResult<ParsedOrder>) -> Vec<FieldError> {
+        match result {
+            Err(AppError::Validation(errors)) => errors,
+            other => panic!("the order should be rejected field by field: {other:?}"),
+        }
+    }
+
+    fn fields(result: AppResult<ParsedOrder>) -> Vec<String> {
+        rejected(result)
             .into_iter()
             .map(|error| error.field)
             .collect()
@@ -332,7 +335,7 @@ mod tests {
             country: Some("DE".to_owned()),
             ..swiss_order()
         };
-        let errors = ParsedOrder::parse(raw).expect_err("rejected");
+        let errors = rejected(ParsedOrder::parse(raw));
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "input.postalCode");
         assert_eq!(
@@ -464,7 +467,7 @@ mod tests {
             has_certificate: false,
             ..swiss_order()
         };
-        let errors = ParsedOrder::parse(without).expect_err("rejected");
+        let errors = rejected(ParsedOrder::parse(without));
         assert_eq!(
             errors,
             [FieldError {
@@ -554,7 +557,7 @@ mod tests {
             phone: "12345".to_owned(),
             ..swiss_order()
         };
-        let errors = ParsedOrder::parse(raw).expect_err("rejected");
+        let errors = rejected(ParsedOrder::parse(raw));
         assert_eq!(
             errors,
             [FieldError {

@@ -1,5 +1,7 @@
 //! A new password, checked against the password policy.
 
+use crate::error::Invalid;
+
 /// Shortest accepted password, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Longest accepted password, in characters (bounds the hashing work).
@@ -18,16 +20,16 @@ impl std::fmt::Debug for NewPassword {
 
 impl NewPassword {
     /// Checks `input` for the account with login `email`.
-    pub fn parse(input: &str, email: &str) -> Result<Self, &'static str> {
+    pub fn parse(input: &str, email: &str) -> Result<Self, Invalid> {
         let chars = input.chars().count();
         if chars < MIN_PASSWORD_CHARS {
-            return Err("must be at least 10 characters long");
+            return Err(Invalid::new("must be at least 10 characters long"));
         }
         if chars > MAX_PASSWORD_CHARS {
-            return Err("must be at most 128 characters long");
+            return Err(Invalid::new("must be at most 128 characters long"));
         }
         if input.trim().eq_ignore_ascii_case(email.trim()) {
-            return Err("must not be the email address");
+            return Err(Invalid::new("must not be the email address"));
         }
         Ok(Self(input.to_owned()))
     }

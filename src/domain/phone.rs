@@ -6,6 +6,8 @@
 //! the `phonenumber` crate (libphonenumber's metadata): the number must be
 //! one that can be assigned, not only have a plausible length.
 
+use crate::error::Invalid;
+
 use phonenumber::Mode;
 
 use super::CountryCode;
@@ -21,10 +23,10 @@ impl PhoneNumber {
     /// Parses user input, reading a number without country prefix as one of
     /// `default_country`; the error says what is wrong, for a VALIDATION
     /// error.
-    pub fn parse(input: &str, default_country: CountryCode) -> Result<Self, String> {
+    pub fn parse(input: &str, default_country: CountryCode) -> Result<Self, Invalid> {
         let value = input.trim();
         if value.is_empty() {
-            return Err("must not be empty".to_owned());
+            return Err(Invalid::new("must not be empty"));
         }
         if value.chars().count() > MAX_INPUT_CHARS || value.chars().any(char::is_control) {
             return Err(not_a_number());
@@ -32,13 +34,13 @@ impl PhoneNumber {
         let number = phonenumber::parse(default_country.phone_region(), value)
             .map_err(|_| not_a_number())?;
         if number.extension().is_some() {
-            return Err("must be a phone number without an extension".to_owned());
+            return Err(Invalid::new("must be a phone number without an extension"));
         }
         if !phonenumber::is_valid(&number) {
             return Err(
                 "is not a valid phone number: check the digits, and start a foreign number \
                  with its country code (e.g. +49)"
-                    .to_owned(),
+                    .into(),
             );
         }
         Ok(Self(number.format().mode(Mode::E164).to_string()))
@@ -50,8 +52,8 @@ impl PhoneNumber {
     }
 }
 
-fn not_a_number() -> String {
-    "must be a phone number, e.g. 079 123 45 67 or +41 79 123 45 67".to_owned()
+fn not_a_number() -> Invalid {
+    Invalid::new("must be a phone number, e.g. 079 123 45 67 or +41 79 123 45 67")
 }
 
 impl AsRef<str> for PhoneNumber {

@@ -6,6 +6,8 @@
 //! upper-cased, with the space where the country puts one (`1234 AB`,
 //! `SW1A 1AA`).
 
+use crate::error::Invalid;
+
 use super::CountryCode;
 
 /// A postal code valid for the country it was parsed for.
@@ -15,10 +17,10 @@ pub struct PostalCode(String);
 impl PostalCode {
     /// Parses user input for `country`; the error says what is wrong, for a
     /// VALIDATION error.
-    pub fn parse(input: &str, country: CountryCode) -> Result<Self, String> {
+    pub fn parse(input: &str, country: CountryCode) -> Result<Self, Invalid> {
         let value = input.trim();
         if value.is_empty() {
-            return Err("must not be empty".to_owned());
+            return Err(Invalid::new("must not be empty"));
         }
         let parsed = match country.as_str() {
             "CH" => swiss(value)?,
@@ -60,34 +62,34 @@ fn is_digits(value: &str, len: usize) -> bool {
     value.len() == len && value.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn digits(value: &str, len: usize, message: &str) -> Result<String, String> {
+fn digits(value: &str, len: usize, message: &'static str) -> Result<String, Invalid> {
     if is_digits(value, len) {
         Ok(value.to_owned())
     } else {
-        Err(message.to_owned())
+        Err(Invalid::new(message))
     }
 }
 
-fn swiss(value: &str) -> Result<String, String> {
+fn swiss(value: &str) -> Result<String, Invalid> {
     let code = digits(value, 4, "a Swiss postal code has 4 digits, e.g. 3000")?;
     if code.starts_with('0') {
-        return Err("a Swiss postal code is between 1000 and 9999".to_owned());
+        return Err(Invalid::new("a Swiss postal code is between 1000 and 9999"));
     }
     Ok(code)
 }
 
-fn liechtenstein(value: &str) -> Result<String, String> {
+fn liechtenstein(value: &str) -> Result<String, Invalid> {
     const MESSAGE: &str = "a Liechtenstein postal code has 4 digits, from 9485 to 9498";
     let code = digits(value, 4, MESSAGE)?;
     match code.parse::<u16>() {
         Ok(9485..=9498) => Ok(code),
-        _ => Err(MESSAGE.to_owned()),
+        _ => Err(Invalid::new(MESSAGE)),
     }
 }
 
 /// `1234 AB`: four digits, the first not zero, then two letters; the space
 /// is optional on input.
-fn dutch(value: &str) -> Result<String, String> {
+fn dutch(value: &str) -> Result<String, Invalid> {
     const MESSAGE: &str = "a Dutch postal code has 4 digits and 2 letters, e.g. 1234 AB";
     let (number, letters) = value.split_at_checked(4).ok_or(MESSAGE)?;
     let letters = letters.trim_start();
@@ -96,7 +98,7 @@ fn dutch(value: &str) -> Result<String, String> {
         || letters.len() != 2
         || !letters.bytes().all(|b| b.is_ascii_alphabetic())
     {
-        return Err(MESSAGE.to_owned());
+        return Err(Invalid::new(MESSAGE));
     }
     Ok(format!("{number} {}", letters.to_ascii_uppercase()))
 }
@@ -104,7 +106,7 @@ fn dutch(value: &str) -> Result<String, String> {
 /// `SW1A 1AA`: an outward code (`A9`, `A99`, `AA9`, `AA99`, `A9A`, `AA9A`),
 /// then an inward code (`9AA`); the space is optional on input. The special
 /// `GIR 0AA` is accepted too.
-fn british(value: &str) -> Result<String, String> {
+fn british(value: &str) -> Result<String, Invalid> {
     const MESSAGE: &str = "a UK postcode has an outward and an inward part, e.g. SW1A 1AA";
     const OUTWARD_SHAPES: [&str; 6] = ["A9", "A99", "AA9", "AA99", "A9A", "AA9A"];
     let compact: String = value
@@ -113,7 +115,7 @@ fn british(value: &str) -> Result<String, String> {
         .map(|c| c.to_ascii_uppercase())
         .collect();
     if !compact.is_ascii() || !(5..=7).contains(&compact.len()) {
-        return Err(MESSAGE.to_owned());
+        return Err(Invalid::new(MESSAGE));
     }
     let shape: String = compact
         .chars()
@@ -128,14 +130,14 @@ fn british(value: &str) -> Result<String, String> {
     let valid =
         inward_shape == "9AA" && (OUTWARD_SHAPES.contains(&outward_shape) || compact == "GIR0AA");
     if !valid {
-        return Err(MESSAGE.to_owned());
+        return Err(Invalid::new(MESSAGE));
     }
     Ok(format!("{outward} {inward}"))
 }
 
 /// Any other country: 2 to 10 letters, digits, spaces or hyphens, at least
 /// one of them a letter or digit; runs of spaces are collapsed.
-fn other(value: &str) -> Result<String, String> {
+fn other(value: &str) -> Result<String, Invalid> {
     const MESSAGE: &str = "a postal code has 2 to 10 letters, digits, spaces or hyphens";
     let normalised = value
         .split_whitespace()
@@ -150,7 +152,7 @@ fn other(value: &str) -> Result<String, String> {
         || !(2..=10).contains(&len)
         || !normalised.chars().any(|c| c.is_ascii_alphanumeric())
     {
-        return Err(MESSAGE.to_owned());
+        return Err(Invalid::new(MESSAGE));
     }
     Ok(normalised)
 }
@@ -259,15 +261,17 @@ mod tests {
     fn errors_say_what_the_country_expects() {
         assert_eq!(
             PostalCode::parse("300", CountryCode::SWITZERLAND),
-            Err("a Swiss postal code has 4 digits, e.g. 3000".to_owned())
+            Err(Invalid::new("a Swiss postal code has 4 digits, e.g. 3000"))
         );
         assert_eq!(
             PostalCode::parse("3000", CountryCode::LIECHTENSTEIN),
-            Err("a Liechtenstein postal code has 4 digits, from 9485 to 9498".to_owned())
+            Err(Invalid::new(
+                "a Liechtenstein postal code has 4 digits, from 9485 to 9498"
+            ))
         );
         assert_eq!(
             PostalCode::parse("", CountryCode::SWITZERLAND),
-            Err("must not be empty".to_owned())
+            Err(Invalid::new("must not be empty"))
         );
     }
 }

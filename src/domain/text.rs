@@ -1,18 +1,20 @@
 //! Texts typed by users: single-line (names, subjects, references) and
 //! multi-line (comments), trimmed and bounded in characters.
 
+use crate::error::Invalid;
+
 /// A trimmed single-line text of `1..=max` characters with no control
 /// characters.
-pub fn single_line(input: &str, max: usize) -> Result<String, String> {
+pub fn single_line(input: &str, max: usize) -> Result<String, Invalid> {
     let value = input.trim();
     if value.is_empty() {
-        return Err("must not be empty".to_owned());
+        return Err(Invalid::new("must not be empty"));
     }
     if value.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
+        return Err(Invalid::new(format!("must be at most {max} characters")));
     }
     if value.chars().any(char::is_control) {
-        return Err("must not contain control characters".to_owned());
+        return Err(Invalid::new("must not contain control characters"));
     }
     Ok(value.to_owned())
 }
@@ -20,40 +22,38 @@ pub fn single_line(input: &str, max: usize) -> Result<String, String> {
 /// A trimmed multi-line text of `1..=max` characters. Line breaks and tabs
 /// are kept, `\r\n` becomes `\n`; any other control character (a lone
 /// `\r` included) is refused. The length is counted after normalising.
-pub fn multi_line(input: &str, max: usize) -> Result<String, String> {
+pub fn multi_line(input: &str, max: usize) -> Result<String, Invalid> {
     let normalised = input.replace("\r\n", "\n");
     let value = normalised.trim();
     if value.is_empty() {
-        return Err("must not be empty".to_owned());
+        return Err(Invalid::new("must not be empty"));
     }
     if value.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
+        return Err(Invalid::new(format!("must be at most {max} characters")));
     }
     if value
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        return Err(
-            "must not contain control characters other than line breaks and tabs".to_owned(),
-        );
+        return Err("must not contain control characters other than line breaks and tabs".into());
     }
     Ok(value.to_owned())
 }
 
 /// An optional [`single_line`] text: absent or blank input is `None`.
-pub fn optional_single_line(input: Option<&str>, max: usize) -> Result<Option<String>, String> {
+pub fn optional_single_line(input: Option<&str>, max: usize) -> Result<Option<String>, Invalid> {
     optional(input, |value| single_line(value, max))
 }
 
 /// An optional [`multi_line`] text: absent or blank input is `None`.
-pub fn optional_multi_line(input: Option<&str>, max: usize) -> Result<Option<String>, String> {
+pub fn optional_multi_line(input: Option<&str>, max: usize) -> Result<Option<String>, Invalid> {
     optional(input, |value| multi_line(value, max))
 }
 
 fn optional(
     input: Option<&str>,
-    parse: impl FnOnce(&str) -> Result<String, String>,
-) -> Result<Option<String>, String> {
+    parse: impl FnOnce(&str) -> Result<String, Invalid>,
+) -> Result<Option<String>, Invalid> {
     match input {
         Some(value) if !value.trim().is_empty() => parse(value).map(Some),
         _ => Ok(None),
@@ -65,7 +65,7 @@ fn optional(
 pub struct DisplayName(String);
 
 impl DisplayName {
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
         single_line(input, 200).map(Self)
     }
 
@@ -139,7 +139,7 @@ mod tests {
         assert!(multi_line(&"é".repeat(2000), 2000).is_ok());
         assert_eq!(
             multi_line(&"é".repeat(2001), 2000),
-            Err("must be at most 2000 characters".to_owned())
+            Err(Invalid::new("must be at most 2000 characters"))
         );
         // A CRLF counts as one character once normalised.
         assert_eq!(multi_line("a\r\nb\r\nc", 5), Ok("a\nb\nc".to_owned()));

@@ -143,7 +143,7 @@ async fn apply_changes(
 ) -> AppResult<()> {
     let mut errors = FieldErrors::new();
     let name = match &changes.name {
-        Some(raw) => errors.check("input.name", single_line(raw, 200).map_err(Invalid::new)),
+        Some(raw) => errors.check("input.name", single_line(raw, 200)),
         None => None,
     };
     if let Some(name) = &name {
@@ -159,16 +159,14 @@ async fn apply_changes(
             "input.billingEmail",
             match raw.trim() {
                 "" => Ok(None),
-                raw => Email::parse(raw).map(Some).map_err(Invalid::new),
+                raw => Email::parse(raw).map(Some),
             },
         )
     });
-    let billing_address = changes.billing_address.as_deref().and_then(|raw| {
-        errors.check(
-            "input.billingAddress",
-            optional_multi_line(Some(raw), 500).map_err(Invalid::new),
-        )
-    });
+    let billing_address = changes
+        .billing_address
+        .as_deref()
+        .and_then(|raw| errors.check("input.billingAddress", optional_multi_line(Some(raw), 500)));
     let standard_price = changes
         .standard_unit_price_cents
         .and_then(|cents| errors.check("input.standardUnitPriceCents", Cents::parse_price(cents)));

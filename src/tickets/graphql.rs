@@ -10,7 +10,7 @@ use super::types::{Comment, CommentVisibility, TYPE_NAME, Ticket, TicketKind, Ti
 use super::workflow::Action;
 use crate::attachments;
 use crate::domain::{ParsedOrder, RawOrder, multi_line, optional_single_line};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::graphql::ContextExt as _;
 use crate::organisations::types::TYPE_NAME as ORGANISATION;
 use crate::policy;
@@ -222,18 +222,13 @@ impl TicketsMutation {
             .map(|upload| attachments::service::prepare_upload(ctx, upload, "input.certificate"));
         // Both the form and the file are checked before anything is
         // written, and their errors are reported together.
-        let (order, certificate) = match (ParsedOrder::parse(raw), certificate.transpose()) {
-            (Ok(order), Ok(certificate)) => (order, certificate),
-            (order, certificate) => {
-                let mut errors = order.err().unwrap_or_default();
-                match certificate {
-                    Err(AppError::Validation(more)) => errors.extend(more),
-                    Err(other) => return Err(other),
-                    Ok(_) => {}
-                }
-                return Err(AppError::Validation(errors));
-            }
+        let mut errors = FieldErrors::new();
+        let order = ParsedOrder::check(raw, &mut errors);
+        let certificate = errors.collect(certificate.transpose())?;
+        let (Some(order), Some(certificate)) = (order, certificate) else {
+            return Err(errors.into_error());
         };
+        let (order, certificate) = errors.finish((order, certificate))?;
         let ticket = service::order_laptop(
             ctx.state()?,
             scope,

@@ -1,17 +1,19 @@
 //! `GEM-<n>` references: parsed from user input, made from the counter.
 
+use crate::error::Invalid;
+
 /// A ticket reference, `GEM-` followed by a positive number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GemReference(String);
 
 impl GemReference {
     /// Accepts `GEM-42`, ` gem-42 `; refuses anything else.
-    pub fn parse(input: &str) -> Result<Self, &'static str> {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
         let value = input.trim().to_uppercase();
         let digits = value.strip_prefix("GEM-").ok_or("must look like GEM-123")?;
         let number: u64 = digits.parse().map_err(|_| "must look like GEM-123")?;
         if number == 0 || digits.starts_with('0') {
-            return Err("must look like GEM-123");
+            return Err(Invalid::new("must look like GEM-123"));
         }
         Ok(Self(format!("GEM-{number}")))
     }

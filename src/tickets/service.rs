@@ -19,8 +19,8 @@ use super::reference::GemReference;
 use super::workflow::{self, Action, Actor};
 use crate::attachments;
 use crate::attachments::service::PreparedFile;
-use crate::domain::{ParsedOrder, multi_line, single_line};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::domain::{ParsedOrder, multi_line, optional_single_line, single_line};
+use crate::error::{AppError, AppResult, FieldErrors, Invalid};
 use crate::notifications::templates::{self, TicketNews};
 use crate::notifications::{self, OutgoingEmail};
 use crate::policy::{self, Scope};
@@ -373,38 +373,25 @@ impl Shipment {
         tracking_number: Option<&str>,
         now: DateTime<Utc>,
     ) -> AppResult<Self> {
-        let mut errors = Vec::new();
-        let mut text = |field: &str, value: &str, max: usize| match single_line(value, max) {
-            Ok(value) => Some(value),
-            Err(message) => {
-                errors.push(FieldError {
-                    field: field.to_owned(),
-                    message,
-                });
-                None
-            }
-        };
-        let device_model = text("deviceModel", device_model, 200);
-        let serial_number = text("serialNumber", serial_number, 100);
-        let tracking_number = match tracking_number.map(str::trim).filter(|t| !t.is_empty()) {
-            Some(t) => text("trackingNumber", t, 100),
-            None => None,
-        };
+        let mut errors = FieldErrors::new();
+        let device_model = errors.check("deviceModel", single_line(device_model, 200));
+        let serial_number = errors.check("serialNumber", single_line(serial_number, 100));
+        let tracking_number =
+            errors.check("trackingNumber", optional_single_line(tracking_number, 100));
         if shipped_at > now + chrono::Duration::hours(1) {
-            errors.push(FieldError {
-                field: "shippedAt".to_owned(),
-                message: "must not be in the future".to_owned(),
-            });
+            errors.add("shippedAt", Invalid::new("must not be in the future"));
         }
-        match (device_model, serial_number) {
-            (Some(device_model), Some(serial_number)) if errors.is_empty() => Ok(Self {
-                device_model,
-                serial_number,
-                shipped_at,
-                tracking_number,
-            }),
-            _ => Err(AppError::Validation(errors)),
-        }
+        let (Some(device_model), Some(serial_number), Some(tracking_number)) =
+            (device_model, serial_number, tracking_number)
+        else {
+            return Err(errors.into_error());
+        };
+        errors.finish(Self {
+            device_model,
+            serial_number,
+            shipped_at,
+            tracking_number,
+        })
     }
 }
 

@@ -13,7 +13,7 @@ use sea_orm::{
 
 use crate::auth;
 use crate::domain::{DisplayName, Email, NewPassword};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::policy::Scope;
 use crate::state::AppState;
 
@@ -43,40 +43,25 @@ pub struct NewUserInput {
 impl NewUserInput {
     /// Parses every field, reporting every invalid one at once.
     pub fn parse(self) -> AppResult<NewUser> {
-        let mut errors = Vec::new();
-        let email = Email::parse(&self.email)
-            .map_err(|m| errors.push(field_error("input.email", m)))
-            .ok();
-        let display_name = DisplayName::parse(&self.display_name)
-            .map_err(|m| errors.push(field_error("input.displayName", &m)))
-            .ok();
-        let password = match (&self.password, &email) {
-            (Some(raw), Some(email)) => NewPassword::parse(raw, email.as_str())
-                .map_err(|m| errors.push(field_error("input.password", m)))
-                .ok(),
-            (Some(raw), None) => NewPassword::parse(raw, "")
-                .map_err(|m| errors.push(field_error("input.password", m)))
-                .ok(),
-            (None, _) => None,
+        let mut errors = FieldErrors::new();
+        let email = errors.check("input.email", Email::parse(&self.email));
+        let display_name =
+            errors.check("input.displayName", DisplayName::parse(&self.display_name));
+        let password = self.password.as_deref().and_then(|raw| {
+            let login = email.as_ref().map_or("", Email::as_str);
+            errors.check("input.password", NewPassword::parse(raw, login))
+        });
+        let (Some(email), Some(display_name)) = (email, display_name) else {
+            return Err(errors.into_error());
         };
-        match (email, display_name) {
-            (Some(email), Some(display_name)) if errors.is_empty() => Ok(NewUser {
-                organisation_id: self.organisation_id,
-                email,
-                display_name,
-                role: self.role,
-                locale: self.locale.unwrap_or(Locale::Fr),
-                password,
-            }),
-            _ => Err(AppError::Validation(errors)),
-        }
-    }
-}
-
-fn field_error(field: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        message: message.to_owned(),
+        errors.finish(NewUser {
+            organisation_id: self.organisation_id,
+            email,
+            display_name,
+            role: self.role,
+            locale: self.locale.unwrap_or(Locale::Fr),
+            password,
+        })
     }
 }
 
