@@ -10,6 +10,7 @@ mod logs;
 mod attachments;
 mod auth;
 mod auth_tokens;
+mod browser;
 mod cli;
 mod config;
 mod errors;
