@@ -331,6 +331,28 @@ impl From<AppError> for async_graphql::Error {
     }
 }
 
+/// Errors raised by the executor itself (syntax, unknown field, a value of
+/// the wrong type or an unknown enum value, limits) carry no code; they are
+/// the client's input errors, so they become VALIDATION, naming the argument
+/// or variable when the message does.
+pub fn classify_executor_error(error: &mut async_graphql::ServerError) {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_some() {
+        return;
+    }
+    extensions.set("code", "VALIDATION");
+    let field = ["argument \"", "variable \"$", "variable \""]
+        .iter()
+        .find_map(|marker| {
+            let start = error.message.find(marker)? + marker.len();
+            let rest = &error.message[start..];
+            rest.find('"').map(|end| rest[..end].to_owned())
+        });
+    if let Some(field) = field {
+        extensions.set("field", field);
+    }
+}
+
 /// A response that is this error alone, as GraphQL over HTTP shapes a
 /// request error: `{"errors": [{"message", "extensions"}]}`, with the
 /// status of [`AppError::status`] and the headers that status calls for.

@@ -123,31 +123,9 @@ async fn graphql_handler(
     }
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
-        classify_request_error(error);
+        crate::error::classify_executor_error(error);
     }
     GraphQLResponse::from(response).into_response()
-}
-
-/// Errors raised by the executor itself (syntax, unknown field, a value of
-/// the wrong type or an unknown enum value, limits) carry no code; they are
-/// the client's input errors, so they become VALIDATION, naming the argument
-/// or variable when the message does.
-fn classify_request_error(error: &mut async_graphql::ServerError) {
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_some() {
-        return;
-    }
-    extensions.set("code", "VALIDATION");
-    let field = ["argument \"", "variable \"$", "variable \""]
-        .iter()
-        .find_map(|marker| {
-            let start = error.message.find(marker)? + marker.len();
-            let rest = &error.message[start..];
-            rest.find('"').map(|end| rest[..end].to_owned())
-        });
-    if let Some(field) = field {
-        extensions.set("field", field);
-    }
 }
 
 /// The client's address: the peer, unless the peer is a trusted proxy; then
