@@ -3,18 +3,16 @@
 //! downloaded with the visibility of their ticket, and nothing left behind
 //! by a refused upload.
 
-use entity::enums::{Role, TicketEventKind, TicketKind, TicketStatus};
+use entity::enums::{Role, TicketEventKind, TicketStatus};
 use entity::{attachments, ticket_events, tickets};
-use partnerdesk::clock::Clock as _;
 use reqwest::StatusCode;
 use reqwest::header;
 use reqwest::multipart::{Form, Part};
-use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, PaginatorTrait as _};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _};
 use sea_orm::{QueryFilter as _, QueryOrder as _};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, World, error_code, world};
+use crate::helpers::{TestApp, TestUser, World, error_code, pdf, world};
 
 const UPLOAD: &str = "mutation($ticketId: ID!, $file: Upload!) {
   uploadAttachment(ticketId: $ticketId, file: $file) {
@@ -27,54 +25,11 @@ const UPLOAD: &str = "mutation($ticketId: ID!, $file: Upload!) {
 
 const TEN_MIB: usize = 10 * 1024 * 1024;
 
-/// A small but well-formed PDF.
-fn pdf() -> Vec<u8> {
-    b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n\
-      2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n\
-      trailer <</Root 1 0 R>>\n%%EOF\n"
-        .to_vec()
-}
-
-/// A PDF header followed by padding, `len` bytes in all.
-fn pdf_of_size(len: usize) -> Vec<u8> {
-    let mut bytes = b"%PDF-1.7\n".to_vec();
-    bytes.resize(len, b' ');
-    bytes
-}
-
 /// The start of a Windows executable.
 fn exe() -> Vec<u8> {
     let mut bytes = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec();
     bytes.resize(512, 0);
     bytes
-}
-
-/// Inserts a ticket created by `creator` in its organisation.
-async fn create_ticket(app: &TestApp, creator: &TestUser, status: TicketStatus) -> tickets::Model {
-    let now = app.clock.now();
-    let n = tickets::Entity::find()
-        .count(&app.state.db)
-        .await
-        .expect("count tickets")
-        + 1;
-    tickets::ActiveModel {
-        organisation_id: Set(creator.user.organisation_id),
-        reference: Set(format!("GEM-{n}")),
-        created_by_id: Set(creator.user.id),
-        kind: Set(TicketKind::LaptopOrder),
-        status: Set(status),
-        subject: Set("Laptop for an apprentice".to_owned()),
-        description: Set(None),
-        internal_reference: Set(None),
-        related_ticket_id: Set(None),
-        version: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("insert ticket")
 }
 
 fn ticket_id(ticket: &tickets::Model) -> String {
@@ -199,9 +154,9 @@ async fn alpha_colleague(w: &World) -> TestUser {
 #[tokio::test]
 async fn partner_uploads_a_pdf_to_its_ticket_and_downloads_it() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let token = w.token(&w.member).await;
-    let bytes = pdf();
+    let bytes = pdf(0);
 
     // The client's declared type is not trusted either way.
     let response = upload_response(
@@ -260,9 +215,9 @@ async fn partner_uploads_a_pdf_to_its_ticket_and_downloads_it() {
 #[tokio::test]
 async fn non_ascii_file_names_are_offered_in_rfc_5987_form() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let token = w.token(&w.member).await;
-    let body = upload(&w.app, &token, &ticket, "../Lehrvertrag Müller.pdf", pdf()).await;
+    let body = upload(&w.app, &token, &ticket, "../Lehrvertrag Müller.pdf", pdf(0)).await;
     let attachment = uploaded(&body);
     assert_eq!(attachment["fileName"], "Lehrvertrag Müller.pdf");
 
@@ -279,7 +234,7 @@ async fn non_ascii_file_names_are_offered_in_rfc_5987_form() {
 #[tokio::test]
 async fn an_exe_renamed_pdf_is_refused_and_leaves_no_row_and_no_file() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let token = w.token(&w.member).await;
     let body = upload(&w.app, &token, &ticket, "certificate.pdf", exe()).await;
     assert_refused_without_trace(&w.app, &body).await;
@@ -288,7 +243,7 @@ async fn an_exe_renamed_pdf_is_refused_and_leaves_no_row_and_no_file() {
 #[tokio::test]
 async fn an_empty_file_is_refused() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let token = w.token(&w.member).await;
     let body = upload(&w.app, &token, &ticket, "certificate.pdf", Vec::new()).await;
     assert_refused_without_trace(&w.app, &body).await;
@@ -297,13 +252,13 @@ async fn an_empty_file_is_refused() {
 #[tokio::test]
 async fn a_file_of_10_mib_and_one_byte_is_refused_and_10_mib_exactly_is_accepted() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let token = w.token(&w.member).await;
 
-    let body = upload(&w.app, &token, &ticket, "big.pdf", pdf_of_size(TEN_MIB + 1)).await;
+    let body = upload(&w.app, &token, &ticket, "big.pdf", pdf(TEN_MIB + 1)).await;
     assert_refused_without_trace(&w.app, &body).await;
 
-    let body = upload(&w.app, &token, &ticket, "big.pdf", pdf_of_size(TEN_MIB)).await;
+    let body = upload(&w.app, &token, &ticket, "big.pdf", pdf(TEN_MIB)).await;
     assert_eq!(uploaded(&body)["sizeBytes"], TEN_MIB);
     assert_eq!(attachment_rows(&w.app).await, 1);
     assert_eq!(stored_files(&w.app).len(), 1);
@@ -312,11 +267,11 @@ async fn a_file_of_10_mib_and_one_byte_is_refused_and_10_mib_exactly_is_accepted
 #[tokio::test]
 async fn the_same_bytes_are_stored_once() {
     let w = world().await;
-    let first = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
-    let second = create_ticket(&w.app, &w.member, TicketStatus::Queued).await;
+    let first = w.app.ticket_in(&w.member, TicketStatus::Review).await;
+    let second = w.app.ticket_in(&w.member, TicketStatus::Queued).await;
     let token = w.token(&w.member).await;
-    let a = upload(&w.app, &token, &first, "a.pdf", pdf()).await;
-    let b = upload(&w.app, &token, &second, "b.pdf", pdf()).await;
+    let a = upload(&w.app, &token, &first, "a.pdf", pdf(0)).await;
+    let b = upload(&w.app, &token, &second, "b.pdf", pdf(0)).await;
     assert_eq!(uploaded(&a)["sha256"], uploaded(&b)["sha256"]);
     assert_ne!(uploaded(&a)["id"], uploaded(&b)["id"]);
     assert_eq!(attachment_rows(&w.app).await, 2);
@@ -326,16 +281,16 @@ async fn the_same_bytes_are_stored_once() {
 #[tokio::test]
 async fn another_organisations_member_gets_not_found_on_upload_and_download() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let member_token = w.token(&w.member).await;
     let beta_token = w.token(&w.beta_member).await;
 
-    let body = upload(&w.app, &beta_token, &ticket, "mine.pdf", pdf()).await;
+    let body = upload(&w.app, &beta_token, &ticket, "mine.pdf", pdf(0)).await;
     assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
     assert_eq!(attachment_rows(&w.app).await, 0);
     assert!(stored_files(&w.app).is_empty());
 
-    let body = upload(&w.app, &member_token, &ticket, "theirs.pdf", pdf()).await;
+    let body = upload(&w.app, &member_token, &ticket, "theirs.pdf", pdf(0)).await;
     let url = uploaded(&body)["downloadUrl"]
         .as_str()
         .expect("downloadUrl")
@@ -357,10 +312,10 @@ async fn another_organisations_member_gets_not_found_on_upload_and_download() {
 #[tokio::test]
 async fn a_creator_only_colleague_gets_not_found_but_the_manager_and_staff_download() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let colleague = alpha_colleague(&w).await;
     let member_token = w.token(&w.member).await;
-    let body = upload(&w.app, &member_token, &ticket, "cert.pdf", pdf()).await;
+    let body = upload(&w.app, &member_token, &ticket, "cert.pdf", pdf(0)).await;
     let url = uploaded(&body)["downloadUrl"]
         .as_str()
         .expect("downloadUrl")
@@ -369,23 +324,26 @@ async fn a_creator_only_colleague_gets_not_found_but_the_manager_and_staff_downl
     let colleague_token = w.token(&colleague).await;
     let response = download(&w.app, Some(&colleague_token), &url).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let body = upload(&w.app, &colleague_token, &ticket, "x.pdf", pdf()).await;
+    let body = upload(&w.app, &colleague_token, &ticket, "x.pdf", pdf(0)).await;
     assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
 
     for user in [&w.manager, &w.staff, &w.admin] {
         let token = w.token(user).await;
         let response = download(&w.app, Some(&token), &url).await;
         assert_eq!(response.status(), StatusCode::OK, "{}", user.email);
-        assert_eq!(response.bytes().await.expect("body").as_ref(), pdf());
+        assert_eq!(response.bytes().await.expect("body").as_ref(), pdf(0));
     }
 }
 
 #[tokio::test]
 async fn staff_attach_to_any_ticket() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.beta_member, TicketStatus::ReadyToShip).await;
+    let ticket = w
+        .app
+        .ticket_in(&w.beta_member, TicketStatus::ReadyToShip)
+        .await;
     let token = w.token(&w.staff).await;
-    let body = upload(&w.app, &token, &ticket, "delivery note.pdf", pdf()).await;
+    let body = upload(&w.app, &token, &ticket, "delivery note.pdf", pdf(0)).await;
     let attachment = uploaded(&body);
     assert_eq!(attachment["uploadedBy"]["displayName"], "Sam Staff");
     assert_eq!(attachment["uploadedBy"]["isStaff"], true);
@@ -408,8 +366,8 @@ async fn closed_tickets_accept_no_files() {
     let w = world().await;
     let token = w.token(&w.staff).await;
     for status in [TicketStatus::Cancelled, TicketStatus::Billed] {
-        let ticket = create_ticket(&w.app, &w.beta_member, status).await;
-        let body = upload(&w.app, &token, &ticket, "late.pdf", pdf()).await;
+        let ticket = w.app.ticket_in(&w.beta_member, status).await;
+        let body = upload(&w.app, &token, &ticket, "late.pdf", pdf(0)).await;
         assert_eq!(error_code(&body), Some("CONFLICT"), "{status:?}: {body}");
     }
     assert_eq!(attachment_rows(&w.app).await, 0);
@@ -419,7 +377,7 @@ async fn closed_tickets_accept_no_files() {
 #[tokio::test]
 async fn a_json_request_naming_a_file_it_did_not_send_is_refused() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let token = w.token(&w.member).await;
     let body = w
         .app
@@ -435,9 +393,9 @@ async fn a_json_request_naming_a_file_it_did_not_send_is_refused() {
 #[tokio::test]
 async fn downloads_without_a_valid_token_are_unauthenticated() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let token = w.token(&w.member).await;
-    let body = upload(&w.app, &token, &ticket, "cert.pdf", pdf()).await;
+    let body = upload(&w.app, &token, &ticket, "cert.pdf", pdf(0)).await;
     let url = uploaded(&body)["downloadUrl"]
         .as_str()
         .expect("downloadUrl")
@@ -456,14 +414,14 @@ async fn downloads_without_a_valid_token_are_unauthenticated() {
 #[tokio::test]
 async fn anonymous_uploads_are_unauthenticated() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let response = upload_response(
         &w.app,
         None,
         &ticket_id(&ticket),
         "cert.pdf",
         "application/pdf",
-        pdf(),
+        pdf(0),
     )
     .await;
     let body: Value = response.json().await.expect("JSON body");
@@ -485,11 +443,11 @@ const ATTACHMENT_NODE: &str = "query($id: ID!) {
 #[tokio::test]
 async fn partners_see_a_tickets_files_and_who_added_them() {
     let w = world().await;
-    let ticket = create_ticket(&w.app, &w.beta_member, TicketStatus::Review).await;
+    let ticket = w.app.ticket_in(&w.beta_member, TicketStatus::Review).await;
     let staff_token = w.token(&w.staff).await;
     let beta_token = w.token(&w.beta_member).await;
-    let by_staff = upload(&w.app, &staff_token, &ticket, "note.pdf", pdf()).await;
-    let by_partner = upload(&w.app, &beta_token, &ticket, "cert.pdf", pdf()).await;
+    let by_staff = upload(&w.app, &staff_token, &ticket, "note.pdf", pdf(0)).await;
+    let by_partner = upload(&w.app, &beta_token, &ticket, "cert.pdf", pdf(0)).await;
 
     let body = w
         .app

@@ -4,13 +4,12 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use chrono::Utc;
 use partnerdesk::clock::ManualClock;
 use partnerdesk::startup::Application;
 use serde_json::json;
 
 use crate::databases::TestDatabase;
-use crate::helpers::{TEST_JWT_SECRET, test_config};
+use crate::helpers::{TEST_JWT_SECRET, test_config, test_start};
 
 fn partnerdesk(
     database_url: &str,
@@ -83,7 +82,7 @@ async fn create_user_bootstraps_the_first_admin() {
 
     let app = Application::build(
         test_config(url, dir.path()),
-        Arc::new(ManualClock::new(Utc::now())),
+        Arc::new(ManualClock::new(test_start())),
     )
     .await
     .expect("build app");

@@ -3,21 +3,25 @@
 use std::sync::Arc;
 
 use crate::databases::TestDatabase;
-use chrono::Utc;
-use entity::enums::{BillingMode, Locale, OrganisationKind, Role, TicketVisibility};
-use entity::{organisations, users};
+use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use entity::enums::{
+    BillingMode, Locale, OrganisationKind, Role, TicketKind, TicketStatus, TicketVisibility,
+};
+use entity::{orders, organisations, tickets, users};
 use partnerdesk::attachments::storage::Storage;
 use partnerdesk::clock::ManualClock;
 use partnerdesk::config::{Config, JwtConfig};
 use partnerdesk::startup::Application;
 use partnerdesk::state::AppState;
-use sea_orm::ActiveModelTrait as _;
 use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait as _, ConnectionTrait};
 use serde_json::{Value, json};
 
 /// A running server and what a test needs to drive it.
 pub struct TestApp {
     pub address: String,
+    /// Fixtures made so far, for unique references.
+    fixtures: std::sync::atomic::AtomicU64,
     pub client: reqwest::Client,
     pub state: AppState,
     pub clock: ManualClock,
@@ -64,7 +68,7 @@ async fn spawn_app_with(storage: Option<Arc<dyn Storage>>) -> TestApp {
     let data_dir = tempfile::tempdir().expect("tempdir");
     let database = TestDatabase::migrated(data_dir.path()).await;
     let config = test_config(database.url.clone(), data_dir.path());
-    let clock = ManualClock::new(Utc::now());
+    let clock = ManualClock::new(test_start());
     let app = match storage {
         Some(storage) => {
             Application::build_with_storage(config, Arc::new(clock.clone()), storage).await
@@ -80,6 +84,7 @@ async fn spawn_app_with(storage: Option<Arc<dyn Storage>>) -> TestApp {
     }));
     TestApp {
         address,
+        fixtures: std::sync::atomic::AtomicU64::new(0),
         client: reqwest::Client::new(),
         state,
         clock,
@@ -143,7 +148,7 @@ impl TestApp {
         kind: OrganisationKind,
         visibility: TicketVisibility,
     ) -> organisations::Model {
-        let now = self.clock_now();
+        let now = self.now();
         organisations::ActiveModel {
             name: Set(name.to_owned()),
             kind: Set(kind),
@@ -174,7 +179,7 @@ impl TestApp {
         role: Role,
         name: &str,
     ) -> TestUser {
-        let now = self.clock_now();
+        let now = self.now();
         let email = format!(
             "{}@{}.example",
             name.to_lowercase().replace(' ', "."),
@@ -201,9 +206,29 @@ impl TestApp {
         TestUser { user, email }
     }
 
-    fn clock_now(&self) -> chrono::DateTime<Utc> {
+    /// The app's time: its [`ManualClock`], which tests move by hand.
+    pub fn now(&self) -> DateTime<Utc> {
         use partnerdesk::clock::Clock as _;
         self.clock.now()
+    }
+
+    /// Inserts a LAPTOP_ORDER of `creator`'s organisation, created by
+    /// `creator` now, directly in `status`, with its order (shipped when
+    /// the status says so) and a reference of its own.
+    pub async fn ticket_in(&self, creator: &TestUser, status: TicketStatus) -> tickets::Model {
+        let n = self
+            .fixtures
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        TicketFixture::laptop(
+            &creator.user,
+            &format!("GEM-{}", 9001 + n),
+            status,
+            self.now(),
+        )
+        .insert(&self.state.db)
+        .await
+        .expect("insert a ticket")
+        .0
     }
 }
 
@@ -293,11 +318,144 @@ pub struct TestFile {
     pub bytes: Vec<u8>,
 }
 
-/// The smallest bytes a PDF detector accepts, padded to `len` bytes.
-pub fn pdf_bytes(len: usize) -> Vec<u8> {
-    let mut bytes = b"%PDF-1.7\n%test\n".to_vec();
+/// A well-formed PDF of `len` bytes (padded with spaces after `%%EOF`), or
+/// of its natural size when `len` is smaller.
+pub fn pdf(len: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n\
+      2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\n\
+      trailer <</Root 1 0 R>>\n%%EOF\n"
+        .to_vec();
     bytes.resize(len.max(bytes.len()), b' ');
     bytes
+}
+
+/// The instant every test app starts at (its clock moves only when a test
+/// moves it).
+pub fn test_start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0)
+        .single()
+        .expect("a valid instant")
+}
+
+/// A ticket written directly, as it would be stored, to start a test from a
+/// state: no GEM number is taken and no event or email is written (the
+/// services do that; these rows only stand in for their outcome).
+#[derive(Debug, Clone)]
+pub struct TicketFixture {
+    pub organisation_id: i64,
+    pub created_by_id: i64,
+    pub reference: String,
+    pub kind: TicketKind,
+    pub status: TicketStatus,
+    pub subject: String,
+    pub description: Option<String>,
+    pub internal_reference: Option<String>,
+    pub related_ticket_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// A LAPTOP_ORDER's order.
+    pub order: Option<OrderFixture>,
+}
+
+/// The order of a [`TicketFixture`].
+#[derive(Debug, Clone)]
+pub struct OrderFixture {
+    pub recipient_name: String,
+    pub for_learning: bool,
+    /// Device model, serial number and when it shipped.
+    pub shipped: Option<(String, String, DateTime<Utc>)>,
+}
+
+impl TicketFixture {
+    /// A LAPTOP_ORDER of `creator`'s organisation in `status`, created at
+    /// `at`, for Amina Haddad; shipped a day later when `status` is past
+    /// shipping.
+    pub fn laptop(
+        creator: &users::Model,
+        reference: &str,
+        status: TicketStatus,
+        at: DateTime<Utc>,
+    ) -> Self {
+        let shipped = matches!(status, TicketStatus::ReadyForBilling | TicketStatus::Billed);
+        Self {
+            organisation_id: creator.organisation_id,
+            created_by_id: creator.id,
+            reference: reference.to_owned(),
+            kind: TicketKind::LaptopOrder,
+            status,
+            subject: "Laptop for Amina Haddad".to_owned(),
+            description: None,
+            internal_reference: None,
+            related_ticket_id: None,
+            created_at: at,
+            updated_at: at,
+            order: Some(OrderFixture {
+                recipient_name: "Amina Haddad".to_owned(),
+                for_learning: false,
+                shipped: shipped.then(|| {
+                    (
+                        "Lenovo ThinkPad T480".to_owned(),
+                        format!("SN-{reference}"),
+                        at + Duration::days(1),
+                    )
+                }),
+            }),
+        }
+    }
+
+    /// Writes the ticket and its order on `db`.
+    pub async fn insert(
+        self,
+        db: &impl ConnectionTrait,
+    ) -> Result<(tickets::Model, Option<orders::Model>), sea_orm::DbErr> {
+        let ticket = tickets::ActiveModel {
+            organisation_id: Set(self.organisation_id),
+            reference: Set(self.reference),
+            created_by_id: Set(self.created_by_id),
+            kind: Set(self.kind),
+            status: Set(self.status),
+            subject: Set(self.subject),
+            description: Set(self.description),
+            internal_reference: Set(self.internal_reference),
+            related_ticket_id: Set(self.related_ticket_id),
+            version: Set(0),
+            created_at: Set(self.created_at),
+            updated_at: Set(self.updated_at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        let Some(order) = self.order else {
+            return Ok((ticket, None));
+        };
+        let (device_model, serial_number, shipped_at) = match order.shipped {
+            Some((model, serial, at)) => (Some(model), Some(serial), Some(at)),
+            None => (None, None, None),
+        };
+        let order = orders::ActiveModel {
+            organisation_id: Set(ticket.organisation_id),
+            ticket_id: Set(ticket.id),
+            recipient_name: Set(order.recipient_name),
+            street: Set("Lorrainestrasse 12".to_owned()),
+            postal_code: Set("3013".to_owned()),
+            city: Set("Bern".to_owned()),
+            country: Set("CH".to_owned()),
+            phone: Set("+41791234567".to_owned()),
+            for_learning: Set(order.for_learning),
+            comment: Set(None),
+            device_model: Set(device_model),
+            serial_number: Set(serial_number),
+            shipped_at: Set(shipped_at),
+            tracking_number: Set(None),
+            shipped_by_id: Set(None),
+            created_at: Set(self.created_at),
+            updated_at: Set(self.created_at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        Ok((ticket, Some(order)))
+    }
 }
 
 impl TestApp {

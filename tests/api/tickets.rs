@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use entity::enums::{CommentVisibility, Role, TicketKind, TicketStatus};
+use chrono::{DateTime, Utc};
+
+use entity::enums::{CommentVisibility, Role, TicketStatus};
 use entity::{attachments, email_outbox, orders, ticket_events, tickets};
 use partnerdesk::policy::{Scope, Viewer};
 use partnerdesk::relay::to_global_id;
@@ -13,8 +15,8 @@ use sea_orm::{ActiveModelTrait as _, ActiveValue::Set, EntityTrait as _, Paginat
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    FlakyStorage, TestApp, TestFile, TestUser, World, error_code, pdf_bytes,
-    spawn_app_with_storage, world, world_on,
+    FlakyStorage, TestApp, TestFile, TestUser, World, error_code, pdf, spawn_app_with_storage,
+    world, world_on,
 };
 
 const ORDER: &str = "mutation($input: OrderLaptopInput!) {
@@ -103,7 +105,7 @@ async fn a_partner_orders_staff_review_and_ship_and_the_partner_follows() {
             vec![TestFile {
                 variable: "variables.input.certificate",
                 name: "lehrvertrag.pdf",
-                bytes: pdf_bytes(2048),
+                bytes: pdf(2048),
             }],
             Some(&member),
         )
@@ -173,7 +175,7 @@ async fn a_partner_orders_staff_review_and_ship_and_the_partner_follows() {
     assert!(body["errors"].is_null(), "{body}");
 
     let ship = "mutation($id: ID!, $at: DateTime!) { shipOrder(ticketId: $id, deviceModel: \"Lenovo ThinkPad T480\", serialNumber: \"SN123\", shippedAt: $at, trackingNumber: \"99.00.1\") { ticket { status } } }";
-    let now = chrono::Utc::now().to_rfc3339();
+    let now = w.app.now().to_rfc3339();
     let body = w
         .app
         .graphql(ship, json!({ "id": id, "at": now }), Some(&member))
@@ -296,7 +298,7 @@ async fn bad_orders_name_each_field_and_write_nothing() {
     let mut exe = b"MZ\x90\x00".to_vec();
     exe.resize(4096, 0);
     for (name, bytes) in [
-        ("certificate.pdf", pdf_bytes(10 * 1024 * 1024 + 1)),
+        ("certificate.pdf", pdf(10 * 1024 * 1024 + 1)),
         ("certificate.pdf", exe),
     ] {
         let mut input = order_input();
@@ -385,7 +387,7 @@ async fn a_failed_order_consumes_no_reference() {
             vec![TestFile {
                 variable: "variables.input.certificate",
                 name: "lehrvertrag.pdf",
-                bytes: pdf_bytes(2048),
+                bytes: pdf(2048),
             }],
             Some(&member),
         )
@@ -403,7 +405,7 @@ async fn a_failed_order_consumes_no_reference() {
 #[tokio::test]
 async fn a_step_on_a_stale_read_of_the_ticket_is_a_conflict() {
     let w = world().await;
-    let t = ticket_in(&w.app, &w.member, TicketStatus::Review, 1).await;
+    let t = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let staff = Scope::new(Viewer {
         user_id: w.staff.user.id,
         organisation_id: w.provider.id,
@@ -448,61 +450,9 @@ async fn a_step_on_a_stale_read_of_the_ticket_is_a_conflict() {
     assert_eq!(footprint(&w.app).await, before, "no event and no email");
 }
 
-/// Inserts a laptop ticket of `member`'s organisation directly in `status`.
-async fn ticket_in(
-    app: &TestApp,
-    creator: &TestUser,
-    status: TicketStatus,
-    n: i64,
-) -> tickets::Model {
-    let now = chrono::Utc::now();
-    let ticket = tickets::ActiveModel {
-        organisation_id: Set(creator.user.organisation_id),
-        reference: Set(format!("GEM-{}", 9000 + n)),
-        created_by_id: Set(creator.user.id),
-        kind: Set(TicketKind::LaptopOrder),
-        status: Set(status),
-        subject: Set("Laptop".to_owned()),
-        description: Set(None),
-        internal_reference: Set(None),
-        related_ticket_id: Set(None),
-        version: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("ticket");
-    orders::ActiveModel {
-        organisation_id: Set(ticket.organisation_id),
-        ticket_id: Set(ticket.id),
-        recipient_name: Set("Amina Haddad".to_owned()),
-        street: Set("Lorrainestrasse 12".to_owned()),
-        postal_code: Set("3013".to_owned()),
-        city: Set("Bern".to_owned()),
-        country: Set("CH".to_owned()),
-        phone: Set("+41791234567".to_owned()),
-        for_learning: Set(false),
-        comment: Set(None),
-        device_model: Set(None),
-        serial_number: Set(None),
-        shipped_at: Set(None),
-        tracking_number: Set(None),
-        shipped_by_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("order");
-    ticket
-}
-
 /// The mutation that asks for `action` on ticket `id`.
-fn request_for(action: Action) -> (&'static str, Value) {
-    let now = chrono::Utc::now().to_rfc3339();
+fn request_for(action: Action, now: DateTime<Utc>) -> (&'static str, Value) {
+    let now = now.to_rfc3339();
     match action {
         Action::Queue => (
             "mutation($id: ID!) { r: transitionTicket(id: $id, to: QUEUED) { ticket { status } } }",
@@ -546,7 +496,6 @@ async fn every_step_for_every_role_follows_the_workflow() {
         (&w.staff, Actor::Staff),
         (&w.admin, Actor::Staff),
     ];
-    let mut n = 0;
     for (user, actor) in viewers {
         let token = w.token(user).await;
         for status in statuses {
@@ -554,9 +503,8 @@ async fn every_step_for_every_role_follows_the_workflow() {
                 if action == Action::MarkBilled {
                     continue; // invoicing only: no mutation offers it
                 }
-                n += 1;
-                let t = ticket_in(&w.app, &w.member, status, n).await;
-                let (query, mut variables) = request_for(action);
+                let t = w.app.ticket_in(&w.member, status).await;
+                let (query, mut variables) = request_for(action, w.app.now());
                 variables["id"] = json!(to_global_id("Ticket", t.id).as_str());
                 let events_before = ticket_events::Entity::find()
                     .count(&w.app.state.db)
@@ -602,9 +550,9 @@ async fn concurrent_conflicting_transitions_let_one_win() {
     let w = world().await;
     let staff = w.token(&w.staff).await;
     let admin = w.token(&w.admin).await;
-    let t = ticket_in(&w.app, &w.member, TicketStatus::Review, 1).await;
+    let t = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let id = to_global_id("Ticket", t.id);
-    let (query, _) = request_for(Action::Approve);
+    let (query, _) = request_for(Action::Approve, w.app.now());
     let (a, b) = tokio::join!(
         w.app
             .graphql(query, json!({ "id": id.as_str() }), Some(&staff)),
@@ -626,7 +574,7 @@ async fn concurrent_conflicting_transitions_let_one_win() {
 async fn partners_write_public_comments_only() {
     let w = world().await;
     let member = w.token(&w.member).await;
-    let t = ticket_in(&w.app, &w.member, TicketStatus::Review, 1).await;
+    let t = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let id = to_global_id("Ticket", t.id);
     let comment = "mutation($id: ID!, $v: CommentVisibility!, $b: String!) { addComment(ticketId: $id, body: $b, visibility: $v) { comment { id } } }";
     let body = w
@@ -699,7 +647,7 @@ async fn delivery_issues_are_reported_on_shipped_orders() {
     let w = world().await;
     let member = w.token(&w.member).await;
     let report = "mutation($id: ID!, $d: String!) { reportDeliveryIssue(ticketId: $id, description: $d) { ticket { kind status relatedTicket { reference } } } }";
-    let waiting = ticket_in(&w.app, &w.member, TicketStatus::ReadyToShip, 1).await;
+    let waiting = w.app.ticket_in(&w.member, TicketStatus::ReadyToShip).await;
     let body = w
         .app
         .graphql(
@@ -713,7 +661,10 @@ async fn delivery_issues_are_reported_on_shipped_orders() {
         Some("CONFLICT"),
         "not shipped yet: {body}"
     );
-    let shipped = ticket_in(&w.app, &w.member, TicketStatus::ReadyForBilling, 2).await;
+    let shipped = w
+        .app
+        .ticket_in(&w.member, TicketStatus::ReadyForBilling)
+        .await;
     let body = w
         .app
         .graphql(report, json!({ "id": to_global_id("Ticket", shipped.id).as_str(), "d": "The screen arrived cracked." }), Some(&member))
@@ -732,8 +683,8 @@ async fn a_creator_only_member_sees_only_its_own_tickets() {
         .app
         .create_user(&w.alpha, Role::PartnerMember, "Carla Colleague")
         .await;
-    let mine = ticket_in(&w.app, &w.member, TicketStatus::Review, 1).await;
-    let theirs = ticket_in(&w.app, &colleague, TicketStatus::Review, 2).await;
+    let mine = w.app.ticket_in(&w.member, TicketStatus::Review).await;
+    let theirs = w.app.ticket_in(&colleague, TicketStatus::Review).await;
     let member = w.token(&w.member).await;
     let list = w
         .app
@@ -890,8 +841,8 @@ async fn the_creator_is_emailed_in_its_own_language() {
     creator.locale = Set(entity::enums::Locale::De);
     creator.update(&w.app.state.db).await.expect("update");
     let staff = w.token(&w.staff).await;
-    let t = ticket_in(&w.app, &w.member, TicketStatus::Review, 1).await;
-    let (query, _) = request_for(Action::Approve);
+    let t = w.app.ticket_in(&w.member, TicketStatus::Review).await;
+    let (query, _) = request_for(Action::Approve, w.app.now());
     let body = w
         .app
         .graphql(
@@ -1064,8 +1015,11 @@ async fn tickets_and_comments_page_with_cursors() {
 async fn another_organisations_ticket_does_not_exist_for_any_write() {
     let w = world().await;
     let outsider = w.token(&w.beta_member).await;
-    let t = ticket_in(&w.app, &w.member, TicketStatus::ReadyForBilling, 1).await;
-    let review = ticket_in(&w.app, &w.member, TicketStatus::Review, 2).await;
+    let t = w
+        .app
+        .ticket_in(&w.member, TicketStatus::ReadyForBilling)
+        .await;
+    let review = w.app.ticket_in(&w.member, TicketStatus::Review).await;
     let id = |t: &tickets::Model| to_global_id("Ticket", t.id).to_string();
     let writes = [
         (

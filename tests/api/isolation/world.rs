@@ -20,8 +20,7 @@
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use entity::enums;
 use entity::{
-    attachments, comments, feedback, invoice_lines, invoices, orders, organisations, ticket_events,
-    tickets, users,
+    attachments, comments, feedback, invoice_lines, invoices, organisations, ticket_events, users,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -34,7 +33,7 @@ use super::model::{
     AttachmentRow, CommentRow, CommentVisibility, EventRow, FeedbackRow, InvoiceLineRow,
     InvoiceRow, Kind, Model, OrganisationRow, Role, Status, TicketRow, UserRow, Visibility,
 };
-use crate::helpers::TestApp;
+use crate::helpers::{OrderFixture, TestApp, TicketFixture, pdf};
 
 /// Who does something on a ticket: a user of the ticket's organisation, or
 /// a staff member.
@@ -442,67 +441,49 @@ impl Writer<'_> {
             let internal_reference = spec
                 .internal_reference
                 .then(|| format!("Case-{}_{number}", self.serial));
-            let row = tickets::ActiveModel {
-                organisation_id: Set(organisation),
-                reference: Set(reference.clone()),
-                created_by_id: Set(created_by),
-                kind: Set(match spec.kind {
+            let recipient = (spec.kind == Kind::LaptopOrder)
+                .then(|| spec.recipient.get(&RECIPIENTS).to_string());
+            let (row, order) = TicketFixture {
+                organisation_id: organisation,
+                created_by_id: created_by,
+                reference: reference.clone(),
+                kind: match spec.kind {
                     Kind::LaptopOrder => enums::TicketKind::LaptopOrder,
                     Kind::DeliveryIssue => enums::TicketKind::DeliveryIssue,
                     Kind::Other => enums::TicketKind::Other,
-                }),
-                status: Set(match spec.status {
+                },
+                status: match spec.status {
                     Status::Review => enums::TicketStatus::Review,
                     Status::Queued => enums::TicketStatus::Queued,
                     Status::ReadyToShip => enums::TicketStatus::ReadyToShip,
                     Status::ReadyForBilling => enums::TicketStatus::ReadyForBilling,
                     Status::Billed => enums::TicketStatus::Billed,
                     Status::Cancelled => enums::TicketStatus::Cancelled,
+                },
+                subject: format!("Ticket {number}"),
+                description: (spec.kind != Kind::LaptopOrder).then(|| format!("About {reference}")),
+                internal_reference: internal_reference.clone(),
+                related_ticket_id: related,
+                created_at,
+                updated_at: created_at + Duration::hours(i64::from(spec.minute % 7)),
+                order: recipient.clone().map(|recipient_name| OrderFixture {
+                    recipient_name,
+                    for_learning: spec.minute.is_multiple_of(2),
+                    shipped: spec.status.shipped().then(|| {
+                        (
+                            "Lenovo ThinkPad T480".to_owned(),
+                            format!("SN{number}"),
+                            created_at + Duration::days(1),
+                        )
+                    }),
                 }),
-                subject: Set(format!("Ticket {number}")),
-                description: Set(
-                    (spec.kind != Kind::LaptopOrder).then(|| format!("About {reference}"))
-                ),
-                internal_reference: Set(internal_reference.clone()),
-                related_ticket_id: Set(related),
-                version: Set(0),
-                created_at: Set(created_at),
-                updated_at: Set(created_at + Duration::hours(i64::from(spec.minute % 7))),
-                ..Default::default()
             }
             .insert(self.txn)
             .await?;
-            let recipient = if spec.kind == Kind::LaptopOrder {
-                let name = spec.recipient.get(&RECIPIENTS).to_string();
-                let shipped = spec.status.shipped();
-                let order = orders::ActiveModel {
-                    organisation_id: Set(organisation),
-                    ticket_id: Set(row.id),
-                    recipient_name: Set(name.clone()),
-                    street: Set("Lorrainestrasse 12".to_owned()),
-                    postal_code: Set("3013".to_owned()),
-                    city: Set("Bern".to_owned()),
-                    country: Set("CH".to_owned()),
-                    phone: Set("+41791234567".to_owned()),
-                    for_learning: Set(spec.minute.is_multiple_of(2)),
-                    comment: Set(None),
-                    device_model: Set(shipped.then(|| "Lenovo ThinkPad T480".to_owned())),
-                    serial_number: Set(shipped.then(|| format!("SN{number}"))),
-                    shipped_at: Set(shipped.then_some(created_at + Duration::days(1))),
-                    tracking_number: Set(None),
-                    shipped_by_id: Set(None),
-                    created_at: Set(created_at),
-                    updated_at: Set(created_at),
-                    ..Default::default()
-                }
-                .insert(self.txn)
-                .await?;
+            if let Some(order) = order {
                 self.model.orders.insert(row.id, order.id);
                 orders_made.push((order.id, row.id));
-                Some(name)
-            } else {
-                None
-            };
+            }
             self.model.tickets.insert(
                 row.id,
                 TicketRow {
@@ -594,12 +575,16 @@ impl Writer<'_> {
             for uploader in &spec.attachments {
                 at += Duration::minutes(1);
                 let uploaded_by = Self::choose(uploader, members, staff);
-                let bytes = format!(
-                    "%PDF-1.7\n% world {} ticket {number} file {}\n",
-                    self.serial,
-                    self.blobs.len()
-                )
-                .into_bytes();
+                // Distinct bytes for every file: a comment after the PDF.
+                let mut bytes = pdf(0);
+                bytes.extend(
+                    format!(
+                        "% world {} ticket {number} file {}\n",
+                        self.serial,
+                        self.blobs.len()
+                    )
+                    .into_bytes(),
+                );
                 let sha = hex::encode(sha2::Sha256::digest(&bytes));
                 let a = attachments::ActiveModel {
                     organisation_id: Set(organisation),
