@@ -2,11 +2,8 @@
 //! limits of SPEC §4. The server and `export-schema` both build it here, so
 //! `schema.graphql` is exactly what is served.
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
-use crate::error::{AppError, AppResult};
-use crate::policy::Scope;
-use crate::state::AppState;
 use crate::{attachments, auth, feedback, node, organisations, tickets, users};
 
 pub use crate::query_depth::{MAX_DEPTH, MAX_INTROSPECTION_DEPTH};
@@ -58,49 +55,4 @@ pub fn schema_builder(
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     schema_builder(true).finish().sdl()
-}
-
-/// What a resolver knows about its request.
-#[derive(Debug, Clone)]
-pub struct RequestContext {
-    pub state: AppState,
-    /// `None` for an anonymous request.
-    pub scope: Option<Scope>,
-    /// The logged-in user, as loaded for this request.
-    pub user: Option<entity::users::Model>,
-    /// The client's address, for login throttling.
-    pub client_addr: String,
-}
-
-/// Access to the request context without `unwrap`.
-pub trait ContextExt {
-    fn request(&self) -> AppResult<&RequestContext>;
-
-    fn state(&self) -> AppResult<&AppState> {
-        Ok(&self.request()?.state)
-    }
-
-    /// The viewer's scope; UNAUTHENTICATED for an anonymous request.
-    fn scope(&self) -> AppResult<&Scope> {
-        self.request()?
-            .scope
-            .as_ref()
-            .ok_or(AppError::Unauthenticated)
-    }
-
-    /// A per-request DataLoader.
-    fn loader<T: Send + Sync + 'static>(&self) -> AppResult<&T>;
-}
-
-impl ContextExt for Context<'_> {
-    fn request(&self) -> AppResult<&RequestContext> {
-        self.data::<RequestContext>().map_err(|e| {
-            AppError::internal(anyhow::anyhow!("request context missing: {}", e.message))
-        })
-    }
-
-    fn loader<T: Send + Sync + 'static>(&self) -> AppResult<&T> {
-        self.data::<T>()
-            .map_err(|e| AppError::internal(anyhow::anyhow!("loader missing: {}", e.message)))
-    }
 }

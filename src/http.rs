@@ -17,8 +17,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::context::RequestContext;
 use crate::error::{AppError, InvalidRequest};
-use crate::graphql::{AppSchema, RequestContext};
+use crate::graphql::AppSchema;
 use crate::policy::Scope;
 use crate::state::AppState;
 

@@ -4,9 +4,9 @@
 use async_graphql::{Context, ID, Interface, Object};
 
 use crate::attachments::types::{self as attachment_types, Attachment};
+use crate::context::ContextExt as _;
 use crate::error::AppResult;
 use crate::feedback::graphql::{self as feedback, Feedback};
-use crate::graphql::ContextExt as _;
 use crate::organisations::types::{self as org_types, Organisation};
 use crate::policy;
 use crate::relay;

@@ -8,8 +8,9 @@ use async_graphql::{Context, ID, Object, SimpleObject, Upload};
 use super::loaders::AttachmentsByTicketLoader;
 use super::service;
 use super::types::Attachment;
+use super::upload;
+use crate::context::ContextExt as _;
 use crate::error::AppResult;
-use crate::graphql::ContextExt as _;
 use crate::relay;
 
 /// The result of `uploadAttachment`.
@@ -40,7 +41,9 @@ impl AttachmentsMutation {
     ) -> AppResult<UploadAttachmentPayload> {
         let ticket_id =
             relay::parse_global_id(&ticket_id, crate::tickets::types::TYPE_NAME, "ticketId")?;
-        let attachment = service::upload_attachment(ctx, ticket_id, &file).await?;
+        let scope = ctx.scope()?;
+        let file = upload::prepare_upload(ctx, &file, "file")?;
+        let attachment = service::attach(ctx.state()?, scope, ticket_id, &file).await?;
         Ok(UploadAttachmentPayload {
             attachment: Attachment::new(attachment),
         })

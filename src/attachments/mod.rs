@@ -5,7 +5,8 @@
 //! - `storage`: the content-addressed blob store (local disk by default);
 //! - `service`: checking, storing and recording an upload, in one
 //!   transaction with its ticket event, leaving nothing behind on failure;
-//! - `types`, `graphql`, `loaders`: the GraphQL surface;
+//! - `types`, `graphql`, `loaders`: the GraphQL surface; `upload` reads a
+//!   multipart `Upload` into a file the service checks;
 //! - `http`: `GET /attachments/{id}`, the download, with the ticket's
 //!   visibility.
 
@@ -17,3 +18,4 @@ pub mod loaders;
 pub mod service;
 pub mod storage;
 pub mod types;
+pub mod upload;

@@ -5,7 +5,6 @@
 //!   [`MAX_FILE_BYTES`], or not a PDF, PNG or JPEG by its own bytes is a
 //!   VALIDATION error naming the argument, before any storage or database
 //!   access;
-//! - no more than [`MAX_FILE_BYTES`] + 1 bytes of an upload are ever read;
 //! - the row, its ticket event and the blob go together: a request that
 //!   fails after storing the blob removes it again unless a committed row
 //!   references the same bytes, so a refused or failed upload leaves no row
@@ -18,9 +17,6 @@
 //! refusal is a CONFLICT. A closed ticket's record is final; a later
 //! document belongs on a new ticket that refers to it.
 
-use std::io::{Read, Seek};
-
-use async_graphql::{Context, Upload};
 use entity::enums::{TicketEventKind, TicketStatus};
 use entity::{attachments, tickets};
 use sea_orm::ActiveValue::Set;
@@ -34,7 +30,6 @@ use super::detect::{self, FileType};
 use super::domain::sanitize_file_name;
 use super::storage::Storage;
 use crate::error::{AppError, AppResult};
-use crate::graphql::ContextExt as _;
 use crate::policy::Scope;
 use crate::state::AppState;
 use crate::tickets::events::{self, NewEvent};
@@ -60,38 +55,6 @@ impl PreparedFile {
     pub fn storage_key(&self, storage: &dyn Storage) -> String {
         storage.key_for(&self.sha256)
     }
-}
-
-/// Reads and checks the upload of argument `field`. Touches neither the
-/// database nor the file store.
-pub fn prepare_upload(ctx: &Context<'_>, upload: &Upload, field: &str) -> AppResult<PreparedFile> {
-    // `Upload` indexes the request's files without a bounds check. A plain
-    // JSON request can name a file it never sent (`"#__graphql_file__:7"`):
-    // that is bad input, not a reason to panic.
-    if ctx.query_env.uploads.get(upload.0).is_none() {
-        return Err(AppError::validation(
-            field,
-            "no file was sent for this argument (use a multipart request)",
-        ));
-    }
-    let value = upload.value(ctx).map_err(|e| {
-        AppError::internal(anyhow::Error::new(e).context("opening the uploaded file"))
-    })?;
-    // The client's content type is ignored on purpose: the bytes decide.
-    let bytes = read_at_most(value.content, MAX_FILE_BYTES + 1)
-        .map_err(|e| AppError::internal(anyhow::Error::new(e).context("reading the upload")))?;
-    check_file(&value.filename, bytes, field)
-}
-
-/// Up to `limit` bytes of `file`, from its start. The file is spooled
-/// whole by the multipart parser already; this only bounds what is read
-/// into memory.
-fn read_at_most(mut file: impl Read + Seek, limit: u64) -> std::io::Result<Vec<u8>> {
-    // Each `Upload::value` is a clone of one file handle sharing one offset.
-    file.rewind()?;
-    let mut bytes = Vec::new();
-    file.take(limit).read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
 
 /// Checks size and type of `bytes` named `file_name` by the client.
@@ -218,18 +181,6 @@ pub async fn ensure_stored(state: &AppState, file: &PreparedFile) {
     }
 }
 
-/// `uploadAttachment`: the file of argument `file`, attached to the ticket
-/// with row id `ticket_id` by the viewer.
-pub async fn upload_attachment(
-    ctx: &Context<'_>,
-    ticket_id: i64,
-    upload: &Upload,
-) -> AppResult<attachments::Model> {
-    let scope = ctx.scope()?;
-    let file = prepare_upload(ctx, upload, "file")?;
-    attach(ctx.state()?, scope, ticket_id, &file).await
-}
-
 /// Attaches a checked file to a ticket the viewer sees: partners to their
 /// visible tickets, staff to any; closed tickets accept none.
 pub async fn attach(
@@ -280,8 +231,6 @@ pub async fn attach(
 
 #[cfg(test)]
 mod tests {
-    use std::io::Cursor;
-
     use super::*;
 
     fn pdf_of_size(len: usize) -> Vec<u8> {
@@ -326,15 +275,6 @@ mod tests {
         assert!(check_file("a.pdf", pdf_of_size(limit), "file").is_ok());
         let too_big = check_file("a.pdf", pdf_of_size(limit + 1), "input.certificate");
         assert_eq!(refused_field(too_big), "input.certificate");
-    }
-
-    #[test]
-    fn reading_stops_one_byte_past_the_limit_and_starts_at_the_beginning() {
-        let mut file = Cursor::new(pdf_of_size(100));
-        file.set_position(50);
-        let read = read_at_most(&mut file, 11).expect("read");
-        assert_eq!(read, b"%PDF-1.7\n  ");
-        assert_eq!(file.position(), 11);
     }
 
     fn ticket(status: TicketStatus) -> tickets::Model {

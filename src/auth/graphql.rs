@@ -4,8 +4,8 @@ use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::service;
+use crate::context::ContextExt as _;
 use crate::error::{AppError, AppResult};
-use crate::graphql::ContextExt as _;
 use crate::users::types::User;
 
 /// A successful login.

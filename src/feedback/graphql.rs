@@ -3,12 +3,9 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::feedback;
-use sea_orm::ActiveModelTrait;
-use sea_orm::ActiveValue::Set;
 
-use crate::domain::multi_line;
-use crate::error::{AppError, AppResult};
-use crate::graphql::ContextExt as _;
+use crate::context::ContextExt as _;
+use crate::error::AppResult;
 use crate::organisations::types::Organisation;
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
 use crate::users::types::Person;
@@ -96,19 +93,7 @@ impl FeedbackMutation {
         ctx: &Context<'_>,
         message: String,
     ) -> AppResult<GiveFeedbackPayload> {
-        let viewer = ctx.scope()?.viewer();
-        let message =
-            multi_line(&message, 5_000).map_err(|m| AppError::validation("message", m))?;
-        let state = ctx.state()?;
-        let row = feedback::ActiveModel {
-            organisation_id: Set(viewer.organisation_id),
-            author_id: Set(viewer.user_id),
-            message: Set(message),
-            created_at: Set(state.clock.now()),
-            ..Default::default()
-        }
-        .insert(&state.db)
-        .await?;
+        let row = super::service::give_feedback(ctx.state()?, ctx.scope()?, &message).await?;
         Ok(GiveFeedbackPayload {
             feedback: Feedback(row),
         })

@@ -2,3 +2,4 @@
 //! them all, managers their organisation's, members their own.
 
 pub mod graphql;
+pub mod service;

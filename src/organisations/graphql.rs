@@ -5,8 +5,8 @@ use entity::organisations;
 
 use super::service;
 use super::types::{BillingMode, Organisation, TYPE_NAME, TicketVisibility};
+use crate::context::ContextExt as _;
 use crate::error::AppResult;
-use crate::graphql::ContextExt as _;
 use crate::policy;
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
 

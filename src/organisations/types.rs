@@ -4,8 +4,8 @@ use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::organisations;
 
+use crate::context::ContextExt as _;
 use crate::error::AppResult;
-use crate::graphql::ContextExt as _;
 use crate::relay::{self, Page, PageArgs};
 use crate::users::types::User;
 

@@ -9,9 +9,9 @@ use super::service;
 use super::types::{Comment, CommentVisibility, TYPE_NAME, Ticket, TicketKind, TicketStatus};
 use super::workflow::Action;
 use crate::attachments;
+use crate::context::ContextExt as _;
 use crate::domain::{ParsedOrder, RawOrder, multi_line, optional_single_line};
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::graphql::ContextExt as _;
 use crate::organisations::types::TYPE_NAME as ORGANISATION;
 use crate::policy;
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
@@ -219,7 +219,7 @@ impl TicketsMutation {
         let certificate = input
             .certificate
             .as_ref()
-            .map(|upload| attachments::service::prepare_upload(ctx, upload, "input.certificate"));
+            .map(|upload| attachments::upload::prepare_upload(ctx, upload, "input.certificate"));
         // Both the form and the file are checked before anything is
         // written, and their errors are reported together.
         let mut errors = FieldErrors::new();

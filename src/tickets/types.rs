@@ -12,8 +12,8 @@ use super::loaders::{
 };
 use super::workflow::{self, Action, Actor};
 use crate::attachments::types::Attachment;
+use crate::context::ContextExt as _;
 use crate::error::AppResult;
-use crate::graphql::ContextExt as _;
 use crate::organisations::types::Organisation;
 use crate::relay::{self, PageArgs};
 use crate::users::types::Person;

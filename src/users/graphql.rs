@@ -6,8 +6,8 @@ use sea_orm::ColumnTrait;
 
 use super::service;
 use super::types::{Locale, Role, TYPE_NAME, User};
+use crate::context::ContextExt as _;
 use crate::error::AppResult;
-use crate::graphql::ContextExt as _;
 use crate::policy::{self, Scope};
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
 use crate::state::AppState;

@@ -4,8 +4,8 @@ use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::users;
 
+use crate::context::ContextExt as _;
 use crate::error::AppResult;
-use crate::graphql::ContextExt as _;
 use crate::organisations::types::Organisation;
 use crate::policy::Scope;
 use crate::relay;
