@@ -1,7 +1,7 @@
 //! Texts of the emails, in the recipient's language (fr, de, it, en).
 //! Plain text: no markup to escape, nothing for a mail client to load.
 
-use entity::enums::Locale;
+use entity::enums::{Locale, TicketStatus};
 
 /// Subject and body of a password-reset or invitation email.
 ///
@@ -71,9 +71,9 @@ pub fn password_email(
 pub enum TicketNews<'a> {
     /// The request was registered.
     Created,
-    /// The status changed, with the note given, if any.
+    /// The status changed to `status`, with the note given, if any.
     StatusChanged {
-        status: &'a str,
+        status: TicketStatus,
         note: Option<&'a str>,
     },
     /// Staff replied publicly.
@@ -135,6 +135,7 @@ pub fn ticket_email(
             format!("{hello}\n\n{created}\n\n{closing}\n"),
         ),
         TicketNews::StatusChanged { status, note } => {
+            let status = status_label(status, locale);
             let note = note
                 .map(|n| format!("\n{note_label}: {n}\n"))
                 .unwrap_or_default();
@@ -147,5 +148,75 @@ pub fn ticket_email(
             reference.to_owned(),
             format!("{hello}\n\n{reply}\n\n{author}:\n{body}\n\n{closing}\n"),
         ),
+    }
+}
+
+/// The status's name for people, in their language, as used in emails.
+/// The French names are the partner instructions' own.
+pub const fn status_label(status: TicketStatus, locale: Locale) -> &'static str {
+    use TicketStatus::{Billed, Cancelled, Queued, ReadyForBilling, ReadyToShip, Review};
+    match (locale, status) {
+        (Locale::Fr, Review) => "Examen",
+        (Locale::Fr, Queued) => "File d'attente",
+        (Locale::Fr, ReadyToShip) => "Prêt pour l'envoi",
+        (Locale::Fr, ReadyForBilling) => "Prêt pour la compensation",
+        (Locale::Fr, Billed) => "Facturé",
+        (Locale::Fr, Cancelled) => "Annulé",
+        (Locale::De, Review) => "Prüfung",
+        (Locale::De, Queued) => "Warteschlange",
+        (Locale::De, ReadyToShip) => "Bereit für den Versand",
+        (Locale::De, ReadyForBilling) => "Bereit zur Verrechnung",
+        (Locale::De, Billed) => "Verrechnet",
+        (Locale::De, Cancelled) => "Storniert",
+        (Locale::It, Review) => "Verifica",
+        (Locale::It, Queued) => "In coda",
+        (Locale::It, ReadyToShip) => "Pronto per la spedizione",
+        (Locale::It, ReadyForBilling) => "Pronto per la fatturazione",
+        (Locale::It, Billed) => "Fatturato",
+        (Locale::It, Cancelled) => "Annullato",
+        (Locale::En, Review) => "Review",
+        (Locale::En, Queued) => "Queued",
+        (Locale::En, ReadyToShip) => "Ready to ship",
+        (Locale::En, ReadyForBilling) => "Ready for billing",
+        (Locale::En, Billed) => "Billed",
+        (Locale::En, Cancelled) => "Cancelled",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use sea_orm::Iterable as _;
+
+    use super::*;
+
+    #[test]
+    fn status_labels_in_french_are_the_instructions_own() {
+        let labels: Vec<_> = TicketStatus::iter()
+            .map(|status| status_label(status, Locale::Fr))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "Examen",
+                "File d'attente",
+                "Prêt pour l'envoi",
+                "Prêt pour la compensation",
+                "Facturé",
+                "Annulé",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_status_has_a_distinct_label_in_every_locale() {
+        for locale in Locale::iter() {
+            let labels: HashSet<_> = TicketStatus::iter()
+                .map(|status| status_label(status, locale))
+                .collect();
+            assert_eq!(labels.len(), 6, "{locale:?}");
+            assert!(labels.iter().all(|label| !label.is_empty()), "{locale:?}");
+        }
     }
 }

@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{
-    CommentVisibility, EmailKind, Locale, OrganisationKind, TicketEventKind, TicketKind,
-    TicketStatus,
+    CommentVisibility, EmailKind, OrganisationKind, TicketEventKind, TicketKind, TicketStatus,
 };
 use entity::{comments, orders, tickets};
 use sea_orm::ActiveValue::Set;
@@ -444,12 +443,7 @@ pub async fn apply_step_to(
                 .map(|t| format!("Tracking number {t}")),
         ),
     };
-    let to = workflow::transition(ticket.status, action, Actor::from(viewer.role))?;
-    if ticket.kind != TicketKind::LaptopOrder && matches!(action, Action::Approve | Action::Ship) {
-        return Err(AppError::conflict(
-            "only laptop orders are approved for shipping and shipped",
-        ));
-    }
+    let to = workflow::transition(ticket.kind, ticket.status, action, Actor::from(viewer.role))?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let result = async {
@@ -511,15 +505,11 @@ pub async fn apply_step_to(
             now,
         )
         .await?;
-        let creator_locale = policy::system::user_by_id(&txn, ticket.created_by_id)
-            .await?
-            .map_or(Locale::Fr, |u| u.locale);
-        let label = workflow::status_label(to, creator_locale);
         notify_creator(
             &txn,
             &ticket,
             TicketNews::StatusChanged {
-                status: label,
+                status: to,
                 note: note.as_deref(),
             },
             now,

@@ -4,7 +4,6 @@ use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::enums::TicketKind as DbTicketKind;
 use entity::{comments, orders, ticket_events, tickets};
 
 use super::loaders::{
@@ -96,18 +95,6 @@ pub enum TicketAction {
 pub struct TicketTransition {
     pub action: TicketAction,
     pub to: TicketStatus,
-}
-
-/// The steps `actor` may take on `ticket`: the workflow's answer, less
-/// shipping for tickets that carry no order.
-pub fn available_actions(ticket: &tickets::Model, actor: Actor) -> Vec<Action> {
-    workflow::available_actions(ticket.status, actor)
-        .into_iter()
-        .filter(|action| {
-            ticket.kind == DbTicketKind::LaptopOrder
-                || !matches!(action, Action::Approve | Action::Ship)
-        })
-        .collect()
 }
 
 /// A request in the service desk.
@@ -233,13 +220,15 @@ impl Ticket {
     /// The workflow steps the viewer may take next.
     async fn available_transitions(&self, ctx: &Context<'_>) -> AppResult<Vec<TicketTransition>> {
         let actor = Actor::from(ctx.scope()?.viewer().role);
-        Ok(available_actions(&self.0, actor)
-            .into_iter()
-            .map(|action| TicketTransition {
-                action: action.into(),
-                to: action.target().into(),
-            })
-            .collect())
+        Ok(
+            workflow::available_actions(self.0.kind, self.0.status, actor)
+                .into_iter()
+                .map(|action| TicketTransition {
+                    action: action.into(),
+                    to: action.target().into(),
+                })
+                .collect(),
+        )
     }
 }
 

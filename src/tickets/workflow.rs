@@ -1,9 +1,9 @@
 //! The ticket state machine (SPEC §2, "Status workflow").
 //!
 //! One pure function, [`transition`], decides every status change: given
-//! the current status, the requested [`Action`] and the [`Actor`] taking
-//! it, it returns the new status or a [`TransitionError`] explaining the
-//! refusal. Everything else here ([`available_actions`], [`is_final`]) is
+//! the ticket's kind, its current status, the requested [`Action`] and the
+//! [`Actor`] taking it, it returns the new status or a [`TransitionError`]
+//! explaining the refusal. Everything else here ([`available_actions`], [`is_final`]) is
 //! defined through the same table of steps, so the API's list of next
 //! actions and the check made on a write cannot disagree.
 //!
@@ -19,6 +19,11 @@
 //! | READY_TO_SHIP | `Cancel` | CANCELLED | staff |
 //! | READY_FOR_BILLING | `MarkBilled` | BILLED | invoicing |
 //!
+//! Only a LAPTOP_ORDER carries an order, so only it is approved (for
+//! shipping) and shipped: on a DELIVERY_ISSUE or an OTHER ticket, `Approve`
+//! and `Ship` are refused for everyone (CONFLICT, [`TransitionError::NotForKind`]),
+//! and offered to no one. Every other step is the same for every kind.
+//!
 //! BILLED and CANCELLED are final. Every action has exactly one target
 //! status ([`Action::target`]); the table only says from where it may be
 //! taken and by whom.
@@ -33,14 +38,15 @@
 //!   staff may cancel). The role check comes first, so a partner asking to
 //!   approve gets FORBIDDEN on every ticket, never a hint about its state.
 //! - CONFLICT ([`TransitionError::Final`], [`TransitionError::AlreadyIn`],
-//!   [`TransitionError::NotAllowed`]): the actor may take this action in
-//!   general, but no one may take it from the ticket's current status. The
+//!   [`TransitionError::NotForKind`], [`TransitionError::NotAllowed`]): the
+//!   actor may take this action in general, but no one may take it on this
+//!   ticket, given its kind and its current status. The
 //!   request is well formed (so not VALIDATION); it collides with the
 //!   ticket's state, which may have changed since the viewer loaded it.
 
 use std::fmt;
 
-use entity::enums::{Locale, Role, TicketStatus};
+use entity::enums::{Role, TicketKind, TicketStatus};
 use sea_orm::Iterable as _;
 
 use crate::error::AppError;
@@ -154,6 +160,9 @@ pub enum TransitionError {
     /// CONFLICT: the action would leave the ticket where it is (e.g. a
     /// second click on "queue").
     AlreadyIn { status: TicketStatus },
+    /// CONFLICT: tickets of this kind never take `action` (only a laptop
+    /// order is approved and shipped).
+    NotForKind { kind: TicketKind, action: Action },
     /// CONFLICT: the workflow has no step doing `action` from `from`, for
     /// anyone.
     NotAllowed { from: TicketStatus, action: Action },
@@ -165,7 +174,10 @@ impl TransitionError {
     pub const fn code(&self) -> &'static str {
         match self {
             Self::RoleMayNot { .. } => "FORBIDDEN",
-            Self::Final { .. } | Self::AlreadyIn { .. } | Self::NotAllowed { .. } => "CONFLICT",
+            Self::Final { .. }
+            | Self::AlreadyIn { .. }
+            | Self::NotForKind { .. }
+            | Self::NotAllowed { .. } => "CONFLICT",
         }
     }
 
@@ -234,6 +246,17 @@ impl fmt::Display for TransitionError {
             Self::AlreadyIn { status } => {
                 write!(f, "the ticket is already in {}", api_name(status))
             }
+            Self::NotForKind { kind, action } => write!(
+                f,
+                "only laptop orders are approved for shipping and shipped; \
+                 a {} ticket cannot {}",
+                kind_name(kind),
+                match action {
+                    Action::Approve => "be approved",
+                    Action::Ship => "be shipped",
+                    _ => "take this step",
+                }
+            ),
             Self::NotAllowed {
                 from: from @ (TicketStatus::Review | TicketStatus::Queued),
                 action: Action::Ship,
@@ -299,6 +322,7 @@ impl From<TransitionError> for AppError {
             TransitionError::RoleMayNot { .. } => Self::forbidden(err.message()),
             TransitionError::Final { .. }
             | TransitionError::AlreadyIn { .. }
+            | TransitionError::NotForKind { .. }
             | TransitionError::NotAllowed { .. } => Self::conflict(err.message()),
         }
     }
@@ -319,14 +343,22 @@ const fn takers(from: TicketStatus, action: Action) -> &'static [Actor] {
     }
 }
 
-/// The status after `actor` takes `action` on a ticket in `from`, or why
-/// it may not (see the module documentation for FORBIDDEN versus CONFLICT).
+/// Whether tickets of `kind` ever take `action`: approving and shipping
+/// are for the tickets that carry an order.
+const fn kind_takes(kind: TicketKind, action: Action) -> bool {
+    matches!(kind, TicketKind::LaptopOrder) || !matches!(action, Action::Approve | Action::Ship)
+}
+
+/// The status after `actor` takes `action` on a ticket of `kind` in
+/// `from`, or why it may not (see the module documentation for FORBIDDEN
+/// versus CONFLICT).
 ///
 /// Checks, in order: may this actor ever take this action (FORBIDDEN); is
 /// the ticket final (CONFLICT); is it already where the action leads
-/// (CONFLICT); does the step exist from `from` (CONFLICT); is it this
-/// actor's step (FORBIDDEN).
+/// (CONFLICT); do tickets of this kind ever take it (CONFLICT); does the
+/// step exist from `from` (CONFLICT); is it this actor's step (FORBIDDEN).
 pub fn transition(
+    kind: TicketKind,
     from: TicketStatus,
     action: Action,
     actor: Actor,
@@ -345,6 +377,9 @@ pub fn transition(
     if to == from {
         return Err(TransitionError::AlreadyIn { status: from });
     }
+    if !kind_takes(kind, action) {
+        return Err(TransitionError::NotForKind { kind, action });
+    }
     let takers = takers(from, action);
     if takers.is_empty() {
         return Err(TransitionError::NotAllowed { from, action });
@@ -359,18 +394,27 @@ pub fn transition(
     Ok(to)
 }
 
-/// The actions `actor` may take on a ticket in `from`, in [`Action::ALL`]
-/// order: exactly those [`transition`] accepts.
-pub fn available_actions(from: TicketStatus, actor: Actor) -> Vec<Action> {
+/// The actions `actor` may take on a ticket of `kind` in `from`, in
+/// [`Action::ALL`] order: exactly those [`transition`] accepts.
+pub fn available_actions(kind: TicketKind, from: TicketStatus, actor: Actor) -> Vec<Action> {
     Action::ALL
         .into_iter()
-        .filter(|&action| transition(from, action, actor).is_ok())
+        .filter(|&action| transition(kind, from, action, actor).is_ok())
         .collect()
 }
 
 /// Whether a ticket in `status` is closed for good (BILLED, CANCELLED).
 pub const fn is_final(status: TicketStatus) -> bool {
     matches!(status, TicketStatus::Billed | TicketStatus::Cancelled)
+}
+
+/// The kind as the API spells it (`DELIVERY_ISSUE`), for messages.
+const fn kind_name(kind: TicketKind) -> &'static str {
+    match kind {
+        TicketKind::LaptopOrder => "LAPTOP_ORDER",
+        TicketKind::DeliveryIssue => "DELIVERY_ISSUE",
+        TicketKind::Other => "OTHER",
+    }
 }
 
 /// The status as the API spells it (`READY_TO_SHIP`), for messages.
@@ -385,38 +429,6 @@ const fn api_name(status: TicketStatus) -> &'static str {
     }
 }
 
-/// The status's name for people, in their language, as used in emails.
-/// The French names are the partner instructions' own.
-pub const fn status_label(status: TicketStatus, locale: Locale) -> &'static str {
-    use TicketStatus::{Billed, Cancelled, Queued, ReadyForBilling, ReadyToShip, Review};
-    match (locale, status) {
-        (Locale::Fr, Review) => "Examen",
-        (Locale::Fr, Queued) => "File d'attente",
-        (Locale::Fr, ReadyToShip) => "Prêt pour l'envoi",
-        (Locale::Fr, ReadyForBilling) => "Prêt pour la compensation",
-        (Locale::Fr, Billed) => "Facturé",
-        (Locale::Fr, Cancelled) => "Annulé",
-        (Locale::De, Review) => "Prüfung",
-        (Locale::De, Queued) => "Warteschlange",
-        (Locale::De, ReadyToShip) => "Bereit für den Versand",
-        (Locale::De, ReadyForBilling) => "Bereit zur Verrechnung",
-        (Locale::De, Billed) => "Verrechnet",
-        (Locale::De, Cancelled) => "Storniert",
-        (Locale::It, Review) => "Verifica",
-        (Locale::It, Queued) => "In coda",
-        (Locale::It, ReadyToShip) => "Pronto per la spedizione",
-        (Locale::It, ReadyForBilling) => "Pronto per la fatturazione",
-        (Locale::It, Billed) => "Fatturato",
-        (Locale::It, Cancelled) => "Annullato",
-        (Locale::En, Review) => "Review",
-        (Locale::En, Queued) => "Queued",
-        (Locale::En, ReadyToShip) => "Ready to ship",
-        (Locale::En, ReadyForBilling) => "Ready for billing",
-        (Locale::En, Billed) => "Billed",
-        (Locale::En, Cancelled) => "Cancelled",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -426,6 +438,7 @@ mod tests {
     use super::Action::{Approve, Cancel, MarkBilled, Queue, ReturnToReview, Ship};
     use super::Actor::{Invoicing, Partner, Staff};
     use super::*;
+    use entity::enums::TicketKind::{DeliveryIssue, LaptopOrder, Other};
     use entity::enums::TicketStatus::{
         Billed, Cancelled, Queued, ReadyForBilling, ReadyToShip, Review,
     };
@@ -444,8 +457,23 @@ mod tests {
         Already,
         /// `NotAllowed`: CONFLICT.
         NoStep,
+        /// `NotForKind`: CONFLICT.
+        WrongKind,
     }
-    use Expect::{Already, Forbidden, IsFinal, NoStep, To};
+    use Expect::{Already, Forbidden, IsFinal, NoStep, To, WrongKind};
+
+    /// The laptop-order workflow, which [`EXPECTED`] describes whole.
+    fn transition(
+        from: TicketStatus,
+        action: Action,
+        actor: Actor,
+    ) -> Result<TicketStatus, TransitionError> {
+        super::transition(LaptopOrder, from, action, actor)
+    }
+
+    fn available_actions(from: TicketStatus, actor: Actor) -> Vec<Action> {
+        super::available_actions(LaptopOrder, from, actor)
+    }
 
     #[rustfmt::skip]
     const EXPECTED: [(TicketStatus, Action, Actor, Expect); 108] = [
@@ -565,7 +593,61 @@ mod tests {
         (Cancelled,       Cancel,         Invoicing, Forbidden),
     ];
 
+    /// Tickets that carry no order (DELIVERY_ISSUE, OTHER), for the two
+    /// actions that differ from [`EXPECTED`]: approving and shipping. Every
+    /// other triple answers as for a laptop order.
+    #[rustfmt::skip]
+    const WITHOUT_ORDER: [(TicketStatus, Action, Actor, Expect); 36] = [
+        (Review,          Approve, Partner,   Forbidden),
+        (Review,          Approve, Staff,     WrongKind),
+        (Review,          Approve, Invoicing, Forbidden),
+        (Review,          Ship,    Partner,   Forbidden),
+        (Review,          Ship,    Staff,     WrongKind),
+        (Review,          Ship,    Invoicing, Forbidden),
+        (Queued,          Approve, Partner,   Forbidden),
+        (Queued,          Approve, Staff,     WrongKind),
+        (Queued,          Approve, Invoicing, Forbidden),
+        (Queued,          Ship,    Partner,   Forbidden),
+        (Queued,          Ship,    Staff,     WrongKind),
+        (Queued,          Ship,    Invoicing, Forbidden),
+        // Unreachable without an order; answered all the same.
+        (ReadyToShip,     Approve, Partner,   Forbidden),
+        (ReadyToShip,     Approve, Staff,     Already),
+        (ReadyToShip,     Approve, Invoicing, Forbidden),
+        (ReadyToShip,     Ship,    Partner,   Forbidden),
+        (ReadyToShip,     Ship,    Staff,     WrongKind),
+        (ReadyToShip,     Ship,    Invoicing, Forbidden),
+        (ReadyForBilling, Approve, Partner,   Forbidden),
+        (ReadyForBilling, Approve, Staff,     WrongKind),
+        (ReadyForBilling, Approve, Invoicing, Forbidden),
+        (ReadyForBilling, Ship,    Partner,   Forbidden),
+        (ReadyForBilling, Ship,    Staff,     Already),
+        (ReadyForBilling, Ship,    Invoicing, Forbidden),
+        (Billed,          Approve, Partner,   Forbidden),
+        (Billed,          Approve, Staff,     IsFinal),
+        (Billed,          Approve, Invoicing, Forbidden),
+        (Billed,          Ship,    Partner,   Forbidden),
+        (Billed,          Ship,    Staff,     IsFinal),
+        (Billed,          Ship,    Invoicing, Forbidden),
+        (Cancelled,       Approve, Partner,   Forbidden),
+        (Cancelled,       Approve, Staff,     IsFinal),
+        (Cancelled,       Approve, Invoicing, Forbidden),
+        (Cancelled,       Ship,    Partner,   Forbidden),
+        (Cancelled,       Ship,    Staff,     IsFinal),
+        (Cancelled,       Ship,    Invoicing, Forbidden),
+    ];
+
     fn expected_result(
+        from: TicketStatus,
+        action: Action,
+        actor: Actor,
+        expect: Expect,
+    ) -> Result<TicketStatus, TransitionError> {
+        expected_for(LaptopOrder, from, action, actor, expect)
+    }
+
+    fn expected_for(
+        kind: TicketKind,
         from: TicketStatus,
         action: Action,
         actor: Actor,
@@ -581,7 +663,74 @@ mod tests {
             IsFinal => Err(TransitionError::Final { status: from }),
             Already => Err(TransitionError::AlreadyIn { status: from }),
             NoStep => Err(TransitionError::NotAllowed { from, action }),
+            WrongKind => Err(TransitionError::NotForKind { kind, action }),
         }
+    }
+
+    #[test]
+    fn the_table_without_order_lists_every_approve_and_ship_exactly_once() {
+        let listed: HashSet<_> = WITHOUT_ORDER
+            .iter()
+            .map(|&(f, a, r, _)| (f, a, r))
+            .collect();
+        let all: HashSet<_> = every_triple()
+            .filter(|&(_, action, _)| matches!(action, Approve | Ship))
+            .collect();
+        assert_eq!(
+            listed.len(),
+            WITHOUT_ORDER.len(),
+            "a triple is listed twice"
+        );
+        assert_eq!(listed, all);
+    }
+
+    #[test]
+    fn tickets_without_an_order_are_never_approved_or_shipped() {
+        let rows = EXPECTED
+            .iter()
+            .filter(|&&(_, action, _, _)| !matches!(action, Approve | Ship))
+            .chain(&WITHOUT_ORDER);
+        assert_eq!(rows.clone().count(), 108);
+        for kind in [DeliveryIssue, Other] {
+            for &(from, action, actor, expect) in rows.clone() {
+                assert_eq!(
+                    super::transition(kind, from, action, actor),
+                    expected_for(kind, from, action, actor, expect),
+                    "transition({kind:?}, {from:?}, {action:?}, {actor:?})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn available_actions_are_what_transition_accepts_for_every_kind() {
+        for kind in TicketKind::iter() {
+            for from in TicketStatus::iter() {
+                for actor in Actor::ALL {
+                    let accepted: Vec<Action> = Action::ALL
+                        .into_iter()
+                        .filter(|&action| super::transition(kind, from, action, actor).is_ok())
+                        .collect();
+                    let offered = super::available_actions(kind, from, actor);
+                    assert_eq!(offered, accepted, "{kind:?} {from:?} {actor:?}");
+                    if kind != LaptopOrder {
+                        assert!(
+                            !offered.iter().any(|a| matches!(a, Approve | Ship)),
+                            "{kind:?} {from:?} {actor:?}: {offered:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn approving_a_ticket_without_an_order_says_why() {
+        let err = super::transition(DeliveryIssue, Review, Approve, Staff)
+            .expect_err("approved a delivery issue");
+        assert_eq!(err.code(), "CONFLICT");
+        assert!(err.message().contains("only laptop orders"), "{err}");
+        assert!(err.message().contains("DELIVERY_ISSUE"), "{err}");
     }
 
     fn every_triple() -> impl Iterator<Item = (TicketStatus, Action, Actor)> {
@@ -915,35 +1064,6 @@ mod tests {
     fn messages_spell_statuses_as_the_api_does() {
         for status in TicketStatus::iter() {
             assert_eq!(api_name(status), status.to_value());
-        }
-    }
-
-    #[test]
-    fn status_labels_in_french_are_the_instructions_own() {
-        let labels: Vec<_> = TicketStatus::iter()
-            .map(|status| status_label(status, Locale::Fr))
-            .collect();
-        assert_eq!(
-            labels,
-            [
-                "Examen",
-                "File d'attente",
-                "Prêt pour l'envoi",
-                "Prêt pour la compensation",
-                "Facturé",
-                "Annulé",
-            ]
-        );
-    }
-
-    #[test]
-    fn every_status_has_a_distinct_label_in_every_locale() {
-        for locale in Locale::iter() {
-            let labels: HashSet<_> = TicketStatus::iter()
-                .map(|status| status_label(status, locale))
-                .collect();
-            assert_eq!(labels.len(), 6, "{locale:?}");
-            assert!(labels.iter().all(|label| !label.is_empty()), "{locale:?}");
         }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use entity::enums::{CommentVisibility, Role, TicketStatus};
+use entity::enums::{CommentVisibility, Role, TicketKind, TicketStatus};
 use entity::{attachments, email_outbox, orders, ticket_events, tickets};
 use partnerdesk::policy::{Scope, Viewer};
 use partnerdesk::relay::to_global_id;
@@ -520,7 +520,7 @@ async fn every_step_for_every_role_follows_the_workflow() {
                     .count(&w.app.state.db)
                     .await
                     .expect("count");
-                match workflow::transition(status, action, actor) {
+                match workflow::transition(TicketKind::LaptopOrder, status, action, actor) {
                     Ok(to) => {
                         assert!(
                             body["errors"].is_null(),
@@ -1054,5 +1054,77 @@ async fn another_organisations_ticket_does_not_exist_for_any_write() {
             .await
             .expect("count"),
         0
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_issue_is_never_approved_or_shipped() {
+    let w = world().await;
+    let member = w.token(&w.member).await;
+    let staff = w.token(&w.staff).await;
+    let shipped = w
+        .app
+        .ticket_in(&w.member, TicketStatus::ReadyForBilling)
+        .await;
+    let body = w
+        .app
+        .graphql(
+            "mutation($id: ID!) { reportDeliveryIssue(ticketId: $id, description: \"Lost\") { ticket { id kind } } }",
+            json!({ "id": to_global_id("Ticket", shipped.id).as_str() }),
+            Some(&member),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["reportDeliveryIssue"]["ticket"]["kind"], "DELIVERY_ISSUE",
+        "{body}"
+    );
+    let id = body["data"]["reportDeliveryIssue"]["ticket"]["id"].clone();
+    let offered = |body: &Value| body["data"]["ticket"]["availableTransitions"].clone();
+    // Staff may queue or cancel a delivery issue, never approve or ship it.
+    let seen = ticket(&w.app, &staff, id.as_str().unwrap_or_default()).await;
+    assert_eq!(
+        offered(&seen),
+        json!([{ "action": "QUEUE", "to": "QUEUED" }, { "action": "CANCEL", "to": "CANCELLED" }]),
+        "{seen}"
+    );
+    let approve =
+        "mutation($id: ID!) { transitionTicket(id: $id, to: READY_TO_SHIP) { ticket { status } } }";
+    let ship = "mutation($id: ID!, $at: DateTime!) { shipOrder(ticketId: $id, deviceModel: \"HP\", serialNumber: \"SN1\", shippedAt: $at) { ticket { status } } }";
+    let at = w.app.now().to_rfc3339();
+    for query in [approve, ship] {
+        let body = w
+            .app
+            .graphql(query, json!({ "id": id, "at": at }), Some(&staff))
+            .await;
+        assert_eq!(error_code(&body), Some("CONFLICT"), "{query}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("only laptop orders"), "{message}");
+    }
+    // Queued, it is still not offered for approval, and still refused.
+    let queue =
+        "mutation($id: ID!) { transitionTicket(id: $id, to: QUEUED) { ticket { status } } }";
+    let body = w
+        .app
+        .graphql(queue, json!({ "id": id }), Some(&staff))
+        .await;
+    assert_eq!(
+        body["data"]["transitionTicket"]["ticket"]["status"], "QUEUED",
+        "{body}"
+    );
+    let seen = ticket(&w.app, &staff, id.as_str().unwrap_or_default()).await;
+    assert_eq!(
+        offered(&seen),
+        json!([{ "action": "RETURN_TO_REVIEW", "to": "REVIEW" }, { "action": "CANCEL", "to": "CANCELLED" }]),
+        "{seen}"
+    );
+    let body = w
+        .app
+        .graphql(approve, json!({ "id": id }), Some(&staff))
+        .await;
+    assert_eq!(error_code(&body), Some("CONFLICT"), "{body}");
+    let seen = ticket(&w.app, &staff, id.as_str().unwrap_or_default()).await;
+    assert_eq!(
+        seen["data"]["ticket"]["status"], "QUEUED",
+        "unchanged: {seen}"
     );
 }
