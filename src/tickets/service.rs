@@ -22,7 +22,7 @@ use crate::domain::{ParsedOrder, multi_line, optional_single_line, single_line};
 use crate::error::{AppError, AppResult, FieldErrors, Invalid};
 use crate::notifications::templates::{self, TicketNews};
 use crate::notifications::{self, OutgoingEmail};
-use crate::policy::{self, Scope};
+use crate::policy::{self, Scope, Viewer};
 use crate::state::AppState;
 
 /// Criteria of a ticket list, parsed.
@@ -127,24 +127,24 @@ pub async fn next_reference(txn: &DatabaseTransaction) -> AppResult<GemReference
 }
 
 /// A ticket's subject fits its column (200 characters), cut by characters.
-fn subject(text: &str) -> String {
+pub(crate) fn subject(text: &str) -> String {
     text.chars().take(200).collect()
 }
 
 /// A ticket to open.
-struct NewTicket {
-    organisation_id: i64,
-    created_by_id: i64,
-    kind: TicketKind,
-    subject: String,
-    description: Option<String>,
-    internal_reference: Option<String>,
-    related_ticket_id: Option<i64>,
+pub(crate) struct NewTicket {
+    pub organisation_id: i64,
+    pub created_by_id: i64,
+    pub kind: TicketKind,
+    pub subject: String,
+    pub description: Option<String>,
+    pub internal_reference: Option<String>,
+    pub related_ticket_id: Option<i64>,
 }
 
 /// Opens a ticket in REVIEW under the next GEM reference, with its
 /// CREATED event, inside `txn` (whose first write this must be).
-async fn open_ticket(
+pub(crate) async fn open_ticket(
     txn: &DatabaseTransaction,
     new: NewTicket,
     now: DateTime<Utc>,
@@ -229,58 +229,79 @@ pub async fn order_laptop(
         attachments::service::ensure_stored(state, certificate).await;
     }
     let txn = state.db.begin().await?;
-    let result = async {
-        let ticket = open_ticket(
-            &txn,
-            NewTicket {
-                organisation_id: organisation.id,
-                created_by_id: viewer.user_id,
-                kind: TicketKind::LaptopOrder,
-                subject: subject(&format!("Laptop for {}", order.recipient_name())),
-                description: None,
-                internal_reference: order.internal_reference().map(str::to_owned),
-                related_ticket_id: None,
-            },
-            now,
-        )
-        .await?;
-        orders::ActiveModel {
-            organisation_id: Set(organisation.id),
-            ticket_id: Set(ticket.id),
-            recipient_name: Set(order.recipient_name().to_owned()),
-            street: Set(order.street().to_owned()),
-            postal_code: Set(order.postal_code().as_str().to_owned()),
-            city: Set(order.city().to_owned()),
-            country: Set(order.country().as_str().to_owned()),
-            phone: Set(order.phone().as_str().to_owned()),
-            for_learning: Set(order.for_learning()),
-            comment: Set(order.comment().map(str::to_owned)),
-            device_model: Set(None),
-            serial_number: Set(None),
-            shipped_at: Set(None),
-            tracking_number: Set(None),
-            shipped_by_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        if let Some(certificate) = &new.certificate {
-            attachments::service::store_and_record(
-                &txn,
-                state,
-                &ticket,
-                viewer.user_id,
-                certificate,
-            )
-            .await?;
-        }
-        notify_creator(&txn, &ticket, TicketNews::Created, now).await?;
-        Ok::<_, AppError>(ticket)
-    }
+    let result = place_order(
+        &txn,
+        state,
+        viewer.user_id,
+        organisation.id,
+        order,
+        new.certificate.as_ref(),
+        now,
+        Emails::Queue,
+    )
     .await;
     finish(state, txn, result, new.certificate.as_ref()).await
+}
+
+/// The writes of a laptop order inside `txn` (whose first write this must
+/// be): the ticket under the next GEM number, its order, its CREATED
+/// event, its certificate and the creator's email.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "who orders what for whom, when, and whether it is told"
+)]
+pub(crate) async fn place_order(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    created_by_id: i64,
+    organisation_id: i64,
+    order: &ParsedOrder,
+    certificate: Option<&PreparedFile>,
+    now: DateTime<Utc>,
+    emails: Emails,
+) -> AppResult<tickets::Model> {
+    let ticket = open_ticket(
+        txn,
+        NewTicket {
+            organisation_id,
+            created_by_id,
+            kind: TicketKind::LaptopOrder,
+            subject: subject(&format!("Laptop for {}", order.recipient_name())),
+            description: None,
+            internal_reference: order.internal_reference().map(str::to_owned),
+            related_ticket_id: None,
+        },
+        now,
+    )
+    .await?;
+    orders::ActiveModel {
+        organisation_id: Set(organisation_id),
+        ticket_id: Set(ticket.id),
+        recipient_name: Set(order.recipient_name().to_owned()),
+        street: Set(order.street().to_owned()),
+        postal_code: Set(order.postal_code().as_str().to_owned()),
+        city: Set(order.city().to_owned()),
+        country: Set(order.country().as_str().to_owned()),
+        phone: Set(order.phone().as_str().to_owned()),
+        for_learning: Set(order.for_learning()),
+        comment: Set(order.comment().map(str::to_owned)),
+        device_model: Set(None),
+        serial_number: Set(None),
+        shipped_at: Set(None),
+        tracking_number: Set(None),
+        shipped_by_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    if let Some(certificate) = certificate {
+        attachments::service::store_and_record(txn, state, &ticket, created_by_id, certificate)
+            .await?;
+    }
+    notify_creator(txn, &ticket, TicketNews::Created, now, emails).await?;
+    Ok(ticket)
 }
 
 /// Commits on success; on failure rolls back and removes a file stored
@@ -314,14 +335,27 @@ async fn finish<T>(
     outcome
 }
 
+/// Whether a change queues its emails. Every request does; the demo seed,
+/// which writes months of history that nobody waits to hear about, does
+/// not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emails {
+    Queue,
+    Skip,
+}
+
 /// Emails the ticket's creator, in the creator's language, on `db` (the
-/// change's transaction).
+/// change's transaction), unless the change skips its emails.
 async fn notify_creator(
     db: &impl ConnectionTrait,
     ticket: &tickets::Model,
     news: TicketNews<'_>,
     now: DateTime<Utc>,
+    emails: Emails,
 ) -> AppResult<()> {
+    if emails == Emails::Skip {
+        return Ok(());
+    }
     let Some(creator) = policy::system::user_by_id(db, ticket.created_by_id).await? else {
         return Ok(());
     };
@@ -432,7 +466,36 @@ pub async fn apply_step_to(
     step: Step,
 ) -> AppResult<tickets::Model> {
     let viewer = scope.viewer();
-    let (action, note) = match &step {
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let result = take_step(
+        &txn,
+        viewer,
+        Actor::from(viewer.role),
+        &ticket,
+        &step,
+        now,
+        Emails::Queue,
+    )
+    .await;
+    finish(state, txn, result, None).await?;
+    scope.ticket(&state.db, ticket.id).await
+}
+
+/// The writes of a workflow step by `viewer` acting as `actor` inside
+/// `txn`: the ticket's new status, claimed at the version `ticket` was
+/// read at (CONFLICT if it changed since), the shipment, the event and the
+/// creator's email. Returns the ticket as written.
+pub(crate) async fn take_step(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    actor: Actor,
+    ticket: &tickets::Model,
+    step: &Step,
+    now: DateTime<Utc>,
+    emails: Emails,
+) -> AppResult<tickets::Model> {
+    let (action, note) = match step {
         Step::Move { action, note } => (*action, note.clone()),
         Step::Cancel { reason } => (Action::Cancel, Some(reason.clone())),
         Step::Ship(shipment) => (
@@ -443,83 +506,82 @@ pub async fn apply_step_to(
                 .map(|t| format!("Tracking number {t}")),
         ),
     };
-    let to = workflow::transition(ticket.kind, ticket.status, action, Actor::from(viewer.role))?;
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
-    let result = async {
-        let claimed = tickets::Entity::update_many()
-            .col_expr(tickets::Column::Status, Expr::value(to))
-            .col_expr(
-                tickets::Column::Version,
-                Expr::col(tickets::Column::Version).add(1),
-            )
-            .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
-            .filter(tickets::Column::Id.eq(ticket.id))
-            .filter(tickets::Column::Version.eq(ticket.version))
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected != 1 {
-            return Err(AppError::conflict(
-                "the ticket was changed meanwhile; reload it and try again",
-            ));
-        }
-        if let Step::Ship(shipment) = &step {
-            let shipped = orders::Entity::update_many()
-                .col_expr(
-                    orders::Column::DeviceModel,
-                    Expr::value(shipment.device_model.clone()),
-                )
-                .col_expr(
-                    orders::Column::SerialNumber,
-                    Expr::value(shipment.serial_number.clone()),
-                )
-                .col_expr(orders::Column::ShippedAt, Expr::value(shipment.shipped_at))
-                .col_expr(
-                    orders::Column::TrackingNumber,
-                    Expr::value(shipment.tracking_number.clone()),
-                )
-                .col_expr(orders::Column::ShippedById, Expr::value(viewer.user_id))
-                .col_expr(orders::Column::UpdatedAt, Expr::value(now))
-                .filter(orders::Column::TicketId.eq(ticket.id))
-                .exec(&txn)
-                .await?;
-            if shipped.rows_affected != 1 {
-                return Err(AppError::conflict("this ticket has no order to ship"));
-            }
-        }
-        let kind = if matches!(step, Step::Ship(_)) {
-            TicketEventKind::Shipped
-        } else {
-            TicketEventKind::StatusChanged
-        };
-        events::record(
-            &txn,
-            &ticket,
-            NewEvent {
-                kind,
-                actor_id: Some(viewer.user_id),
-                from: Some(ticket.status),
-                to: Some(to),
-                note: note.as_deref(),
-            },
-            now,
+    let to = workflow::transition(ticket.kind, ticket.status, action, actor)?;
+    let claimed = tickets::Entity::update_many()
+        .col_expr(tickets::Column::Status, Expr::value(to))
+        .col_expr(
+            tickets::Column::Version,
+            Expr::col(tickets::Column::Version).add(1),
         )
+        .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+        .filter(tickets::Column::Id.eq(ticket.id))
+        .filter(tickets::Column::Version.eq(ticket.version))
+        .exec(txn)
         .await?;
-        notify_creator(
-            &txn,
-            &ticket,
-            TicketNews::StatusChanged {
-                status: to,
-                note: note.as_deref(),
-            },
-            now,
-        )
-        .await?;
-        Ok(())
+    if claimed.rows_affected != 1 {
+        return Err(AppError::conflict(
+            "the ticket was changed meanwhile; reload it and try again",
+        ));
     }
-    .await;
-    finish(state, txn, result, None).await?;
-    scope.ticket(&state.db, ticket.id).await
+    if let Step::Ship(shipment) = step {
+        let shipped = orders::Entity::update_many()
+            .col_expr(
+                orders::Column::DeviceModel,
+                Expr::value(shipment.device_model.clone()),
+            )
+            .col_expr(
+                orders::Column::SerialNumber,
+                Expr::value(shipment.serial_number.clone()),
+            )
+            .col_expr(orders::Column::ShippedAt, Expr::value(shipment.shipped_at))
+            .col_expr(
+                orders::Column::TrackingNumber,
+                Expr::value(shipment.tracking_number.clone()),
+            )
+            .col_expr(orders::Column::ShippedById, Expr::value(viewer.user_id))
+            .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+            .filter(orders::Column::TicketId.eq(ticket.id))
+            .exec(txn)
+            .await?;
+        if shipped.rows_affected != 1 {
+            return Err(AppError::conflict("this ticket has no order to ship"));
+        }
+    }
+    let kind = if matches!(step, Step::Ship(_)) {
+        TicketEventKind::Shipped
+    } else {
+        TicketEventKind::StatusChanged
+    };
+    events::record(
+        txn,
+        ticket,
+        NewEvent {
+            kind,
+            actor_id: Some(viewer.user_id),
+            from: Some(ticket.status),
+            to: Some(to),
+            note: note.as_deref(),
+        },
+        now,
+    )
+    .await?;
+    notify_creator(
+        txn,
+        ticket,
+        TicketNews::StatusChanged {
+            status: to,
+            note: note.as_deref(),
+        },
+        now,
+        emails,
+    )
+    .await?;
+    Ok(tickets::Model {
+        status: to,
+        version: ticket.version + 1,
+        updated_at: now,
+        ..ticket.clone()
+    })
 }
 
 /// Reports a problem with a delivered laptop (damaged, lost): a new
@@ -562,7 +624,7 @@ pub async fn report_delivery_issue(
             now,
         )
         .await?;
-        notify_creator(&txn, &ticket, TicketNews::Created, now).await?;
+        notify_creator(&txn, &ticket, TicketNews::Created, now, Emails::Queue).await?;
         Ok(ticket)
     }
     .await;
@@ -588,43 +650,56 @@ pub async fn add_comment(
     let body = multi_line(body, 10_000).map_err(|m| AppError::validation("body", m))?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let result = async {
-        let comment = comments::ActiveModel {
-            organisation_id: Set(ticket.organisation_id),
-            ticket_id: Set(ticket.id),
-            author_id: Set(viewer.user_id),
-            body: Set(body.clone()),
-            visibility: Set(visibility),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        if visibility == CommentVisibility::Public {
-            tickets::Entity::update_many()
-                .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
-                .filter(tickets::Column::Id.eq(ticket.id))
-                .exec(&txn)
-                .await?;
-            if viewer.is_staff() && ticket.created_by_id != viewer.user_id {
-                let author = policy::system::user_by_id(&txn, viewer.user_id)
-                    .await?
-                    .map(|u| u.display_name)
-                    .unwrap_or_default();
-                notify_creator(
-                    &txn,
-                    &ticket,
-                    TicketNews::StaffReply {
-                        author: &author,
-                        body: &body,
-                    },
-                    now,
-                )
-                .await?;
-            }
-        }
-        Ok(comment)
-    }
-    .await;
+    let result = write_comment(&txn, viewer, &ticket, &body, visibility, now, Emails::Queue).await;
     finish(state, txn, result, None).await
+}
+
+/// The writes of a comment by `viewer` inside `txn`: the comment, the
+/// ticket's `updated_at` for a PUBLIC one, and for a staff reply the
+/// creator's email. `body` is already checked.
+pub(crate) async fn write_comment(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    ticket: &tickets::Model,
+    body: &str,
+    visibility: CommentVisibility,
+    now: DateTime<Utc>,
+    emails: Emails,
+) -> AppResult<comments::Model> {
+    let comment = comments::ActiveModel {
+        organisation_id: Set(ticket.organisation_id),
+        ticket_id: Set(ticket.id),
+        author_id: Set(viewer.user_id),
+        body: Set(body.to_owned()),
+        visibility: Set(visibility),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    if visibility == CommentVisibility::Public {
+        tickets::Entity::update_many()
+            .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+            .filter(tickets::Column::Id.eq(ticket.id))
+            .exec(txn)
+            .await?;
+        if viewer.is_staff() && ticket.created_by_id != viewer.user_id {
+            let author = policy::system::user_by_id(txn, viewer.user_id)
+                .await?
+                .map(|u| u.display_name)
+                .unwrap_or_default();
+            notify_creator(
+                txn,
+                ticket,
+                TicketNews::StaffReply {
+                    author: &author,
+                    body,
+                },
+                now,
+                emails,
+            )
+            .await?;
+        }
+    }
+    Ok(comment)
 }
