@@ -9,8 +9,10 @@ use entity::enums::{Locale, Role};
 
 use crate::clock::SystemClock;
 use crate::config::{Config, ConfigError, Settings};
+use crate::invoices::billing::Quarter;
+use crate::policy::Scope;
 use crate::startup::{Application, shutdown_signal};
-use crate::{graphql, seed, telemetry, users};
+use crate::{graphql, invoices, seed, telemetry, users};
 
 /// partnerdesk: the GraphQL backend of a partner service desk.
 #[derive(Debug, Parser)]
@@ -35,6 +37,17 @@ pub enum Command {
     ExportSchema,
     /// Create a user (e.g. the first administrator) and print its password.
     CreateUser(CreateUserArgs),
+    /// Issue the quarterly invoices of a quarter that is over (for a
+    /// scheduler) and print what was issued; running it again issues nothing.
+    Invoice(InvoiceArgs),
+}
+
+/// Arguments of `invoice`.
+#[derive(Debug, Args)]
+pub struct InvoiceArgs {
+    /// The quarter to invoice, e.g. `2026-Q3` (Europe/Zurich calendar).
+    #[arg(long)]
+    pub quarter: String,
 }
 
 /// Arguments of `create-user`.
@@ -150,6 +163,34 @@ async fn execute(cli: Cli) -> Result<(), ConfigError> {
             Ok(())
         }
         Command::Serve => serve(cli.settings.resolve()?).await,
+        Command::Invoice(args) => {
+            let quarter = Quarter::parse(&args.quarter)
+                .map_err(|e| ConfigError::new("--quarter", e.to_string()))?;
+            let config = cli.settings.resolve()?;
+            let app =
+                Application::build(with_ephemeral_port(config), Arc::new(SystemClock)).await?;
+            let state = app.state();
+            let scope = Scope::scheduler();
+            let run = invoices::service::issue_quarterly(state, &scope, quarter)
+                .await
+                .map_err(|e| ConfigError::new("invoice", e.message()))?;
+            for invoice in &run.invoices {
+                let organisation = scope
+                    .organisation(&state.db, invoice.organisation_id)
+                    .await
+                    .map(|o| o.name)
+                    .unwrap_or_default();
+                println!(
+                    "{}  {}  CHF {}  {}",
+                    invoice.number,
+                    quarter,
+                    crate::domain::Cents::from_stored(invoice.total_cents),
+                    organisation
+                );
+            }
+            println!("{}", run.summary());
+            Ok(())
+        }
         Command::CreateUser(args) => {
             let config = cli.settings.resolve()?;
             let app =

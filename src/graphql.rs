@@ -4,7 +4,7 @@
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
-use crate::{attachments, auth, feedback, node, organisations, tickets, users};
+use crate::{attachments, auth, feedback, invoices, node, organisations, tickets, users};
 
 pub use crate::query_depth::{MAX_DEPTH, MAX_INTROSPECTION_DEPTH};
 
@@ -18,6 +18,7 @@ pub struct Query(
     organisations::graphql::OrganisationsQuery,
     tickets::graphql::TicketsQuery,
     feedback::graphql::FeedbackQuery,
+    invoices::graphql::InvoicesQuery,
     node::NodeQuery,
 );
 
@@ -30,6 +31,7 @@ pub struct Mutation(
     tickets::graphql::TicketsMutation,
     feedback::graphql::FeedbackMutation,
     attachments::graphql::AttachmentsMutation,
+    invoices::graphql::InvoicesMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

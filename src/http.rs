@@ -48,6 +48,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     Router::new()
         .merge(graphql)
         .route("/attachments/{id}", get(crate::attachments::http::download))
+        .route("/invoices/{file}", get(crate::invoices::http::download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)

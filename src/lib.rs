@@ -17,6 +17,7 @@ pub mod error;
 pub mod feedback;
 pub mod graphql;
 pub mod http;
+pub mod invoices;
 pub mod loaders;
 pub mod node;
 pub mod notifications;

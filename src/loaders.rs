@@ -5,6 +5,7 @@
 use async_graphql::dataloader::DataLoader;
 
 use crate::attachments::loaders::AttachmentsByTicketLoader;
+use crate::invoices::loaders::{InvoiceLoader, LinesByInvoiceLoader, LiveLineByTicketLoader};
 
 use crate::organisations::loaders::OrganisationLoader;
 use crate::policy::Scope;
@@ -39,6 +40,9 @@ pub fn register(
             CommentsByTicketLoader,
             EventsByTicketLoader,
             AttachmentsByTicketLoader,
+            InvoiceLoader,
+            LinesByInvoiceLoader,
+            LiveLineByTicketLoader,
         ]
     )
 }

@@ -7,6 +7,7 @@ use crate::attachments::types::{self as attachment_types, Attachment};
 use crate::context::ContextExt as _;
 use crate::error::AppResult;
 use crate::feedback::graphql::{self as feedback, Feedback};
+use crate::invoices::types::{self as invoice_types, Invoice, InvoiceLine};
 use crate::organisations::types::{self as org_types, Organisation};
 use crate::policy;
 use crate::relay;
@@ -23,6 +24,8 @@ pub enum Node {
     Comment(Comment),
     Feedback(Feedback),
     Attachment(Attachment),
+    Invoice(Invoice),
+    InvoiceLine(InvoiceLine),
 }
 
 #[derive(Default)]
@@ -62,6 +65,14 @@ impl NodeQuery {
                 .attachment(db, row_id)
                 .await
                 .map(|row| Node::Attachment(Attachment::new(row))),
+            invoice_types::TYPE_NAME => scope
+                .invoice(db, row_id)
+                .await
+                .map(|row| Node::Invoice(Invoice(row))),
+            invoice_types::LINE_TYPE_NAME => scope
+                .invoice_line(db, row_id)
+                .await
+                .map(|row| Node::InvoiceLine(InvoiceLine(row))),
             _ => return Ok(None),
         };
         policy::null_if_absent(found)

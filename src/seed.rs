@@ -1,7 +1,8 @@
 //! Demo data for a first start: the provider, three partner organisations
 //! with different visibility and billing settings, users of every role, and
 //! about fifty tickets across every status with their orders, events,
-//! comments and invoices.
+//! comments and invoices. The invoices are issued and paid by the
+//! invoicing service itself, not written as rows.
 //!
 //! Passwords are random, generated at seeding time and printed once: a demo
 //! database on a reachable server must not open with a known password.
@@ -10,24 +11,25 @@
 //! are written by the ticket services the API uses (at the dates of the
 //! demo's history, without emails), so the demo is also a run of them.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use std::collections::{HashSet, VecDeque};
+
+use chrono::{DateTime, Duration, Utc};
 use entity::enums::{
-    BillingMode, CommentVisibility, InvoiceStatus, Locale, OrganisationKind, Role, TicketEventKind,
-    TicketKind, TicketStatus, TicketVisibility,
+    BillingMode, CommentVisibility, Locale, OrganisationKind, Role, TicketKind, TicketStatus,
+    TicketVisibility,
 };
-use entity::{counters, invoice_lines, invoices, orders, organisations, tickets, users};
+use entity::{invoice_lines, orders, organisations, tickets, users};
 use rand::Rng as _;
 use rand::distr::Alphanumeric;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, TransactionTrait};
 
 use crate::domain::{ParsedOrder, RawOrder};
 use crate::error::{AppError, AppResult};
+use crate::invoices;
+use crate::invoices::billing::Quarter;
 use crate::policy::{Scope, Viewer};
 use crate::state::AppState;
-use crate::tickets::events::{self, NewEvent};
 use crate::tickets::service::{self, Emails, NewTicket, Shipment, Step};
 use crate::tickets::workflow::{Action, Actor};
 
@@ -336,6 +338,7 @@ async fn write_demo_data(
             price_standard_cents: Set(spec.standard_cents),
             price_learning_cents: Set(spec.learning_cents),
             vat_rate_bp: Set(spec.vat_bp),
+            locale: Set(Locale::Fr),
             created_at: Set(start),
             updated_at: Set(start),
             archived_at: Set(None),
@@ -405,12 +408,21 @@ async fn write_demo_data(
     let staff_viewer = viewer_of(&staff, &orgs)?;
     let staff_scope = Scope::new(staff_viewer.clone());
     let mut shipped: Vec<(organisations::Model, tickets::Model, orders::Model)> = Vec::new();
+    let mut to_bill = HashSet::new();
+    let mut runs = QuarterlyRuns::between(start, now);
     let total = 50usize;
     for i in 0..total {
         let (_, org, members) = &partners[i % partners.len()];
         let creator = &members[(i / partners.len()) % members.len()];
         let creator_viewer = viewer_of(creator, &orgs)?;
-        let status = demo_status(i);
+        // A ticket meant to end BILLED ships like the others; paying its
+        // invoice bills it, through the invoicing service.
+        let meant = demo_status(i);
+        let status = if meant == TicketStatus::Billed {
+            TicketStatus::ReadyForBilling
+        } else {
+            meant
+        };
         let created_at = start + Duration::hours((i as i64) * 80);
         let (name, street, postal, city, phone) = RECIPIENTS[i % RECIPIENTS.len()];
         let for_learning = i % 4 == 0;
@@ -439,6 +451,9 @@ async fn write_demo_data(
             Emails::Skip,
         )
         .await?;
+        if meant == TicketStatus::Billed {
+            to_bill.insert(ticket.id);
+        }
 
         if i % 2 == 0 {
             let question = "Could the laptop come with a charger for Switzerland?";
@@ -522,8 +537,30 @@ async fn write_demo_data(
                     )));
                 }
             };
+            if matches!(step, Step::Ship(_)) {
+                // The quarters over by now are invoiced first, as staff
+                // would have, so that numbers follow the order of issue.
+                runs.until(txn, &staff_scope, at, &to_bill).await?;
+            }
             ticket =
                 service::take_step(txn, viewer, actor, &ticket, &step, at, Emails::Skip).await?;
+        }
+        if meant == TicketStatus::Billed && org.billing_mode == BillingMode::PerOrder {
+            // Shipping issued the invoice; it is paid two days later.
+            let paid_at = created_at + Duration::days(6);
+            let line = staff_scope
+                .invoice_lines()
+                .filter(invoice_lines::Column::TicketId.eq(ticket.id))
+                .filter(invoice_lines::Column::IsLive.eq(true))
+                .one(txn)
+                .await?
+                .ok_or_else(|| {
+                    AppError::internal(anyhow::anyhow!("a demo order has no invoice"))
+                })?;
+            let invoice = staff_scope.invoice(txn, line.invoice_id).await?;
+            invoices::service::pay_in(txn, &staff_scope, &invoice, paid_at, paid_at, Emails::Skip)
+                .await?;
+            ticket = staff_scope.ticket(txn, ticket.id).await?;
         }
         if matches!(status, TicketStatus::ReadyForBilling | TicketStatus::Billed) {
             let order = staff_scope
@@ -559,182 +596,63 @@ async fn write_demo_data(
         .await?;
     }
 
-    write_demo_invoices(txn, &shipped, now).await?;
+    runs.until(txn, &staff_scope, now, &to_bill).await?;
     Ok(logins)
 }
 
-/// A shipped order with its organisation and ticket.
-type Shipped = (organisations::Model, tickets::Model, orders::Model);
-
-/// The orders of one demo invoice: organisation, period start and end, orders.
-type InvoiceGroup<'a> = (organisations::Model, NaiveDate, NaiveDate, Vec<&'a Shipped>);
-
-/// One invoice per shipped order for PER_ORDER partners; one per quarter for
-/// QUARTERLY ones. Invoices of BILLED tickets are paid.
-async fn write_demo_invoices(
-    txn: &DatabaseTransaction,
-    shipped: &[(organisations::Model, tickets::Model, orders::Model)],
+/// The quarterly invoicing of the demo's past: each quarter that is over
+/// is invoiced three days after its end, by the invoicing service, and its
+/// invoices are paid ten days later when they bill a ticket meant to end
+/// BILLED. The current quarter stays open.
+struct QuarterlyRuns {
+    pending: VecDeque<(DateTime<Utc>, Quarter)>,
     now: DateTime<Utc>,
-) -> AppResult<()> {
-    let mut groups: Vec<InvoiceGroup<'_>> = Vec::new();
-    for item in shipped {
-        let (org, _, order) = item;
-        let Some(shipped_at) = order.shipped_at else {
-            continue;
-        };
-        let day = shipped_at.date_naive();
-        let (period_start, period_end) = match org.billing_mode {
-            BillingMode::PerOrder => (day, day),
-            BillingMode::Quarterly => quarter_of(day),
-        };
-        match groups
-            .iter_mut()
-            .find(|(o, s, _, _)| o.id == org.id && *s == period_start)
-        {
-            Some(group) if org.billing_mode == BillingMode::Quarterly => group.3.push(item),
-            _ => groups.push((org.clone(), period_start, period_end, vec![item])),
+}
+
+impl QuarterlyRuns {
+    /// The quarters from the one of `start` to the last one over at `now`.
+    fn between(start: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        let mut pending = VecDeque::new();
+        let mut quarter = Quarter::containing(start);
+        while quarter.is_over_at(now) {
+            let run_at = (quarter.utc_bounds().1 + Duration::days(3)).min(now);
+            pending.push_back((run_at, quarter));
+            quarter = quarter.next();
         }
+        Self { pending, now }
     }
-    // A quarter is invoiced once it is over; the current one stays open.
-    let current_quarter = quarter_of(now.date_naive()).0;
-    let mut sequence = 0i64;
-    for (org, period_start, period_end, items) in groups {
-        if org.billing_mode == BillingMode::Quarterly && period_start >= current_quarter {
-            continue;
-        }
-        let all_billed = items
-            .iter()
-            .all(|(_, t, _)| t.status == TicketStatus::Billed);
-        let issued_at = items
-            .iter()
-            .filter_map(|(_, _, o)| o.shipped_at)
-            .max()
-            .unwrap_or(now);
-        sequence += 1;
-        let subtotal: i64 = items
-            .iter()
-            .map(|(_, _, o)| {
-                if o.for_learning {
-                    org.price_learning_cents
-                } else {
-                    org.price_standard_cents
+
+    /// Runs, in order, every pending quarter due by `at`.
+    async fn until(
+        &mut self,
+        txn: &DatabaseTransaction,
+        scope: &Scope,
+        at: DateTime<Utc>,
+        to_bill: &HashSet<i64>,
+    ) -> AppResult<()> {
+        while let Some((run_at, quarter)) = self.pending.front().copied() {
+            if run_at > at {
+                break;
+            }
+            self.pending.pop_front();
+            let issued =
+                invoices::service::quarterly_in(txn, scope, quarter, run_at, Emails::Skip).await?;
+            for invoice in issued {
+                let billed = scope
+                    .invoice_lines()
+                    .filter(invoice_lines::Column::InvoiceId.eq(invoice.id))
+                    .filter(invoice_lines::Column::TicketId.is_in(to_bill.iter().copied()))
+                    .count(txn)
+                    .await?;
+                if billed > 0 {
+                    let paid_at = (run_at + Duration::days(10)).min(self.now);
+                    invoices::service::pay_in(txn, scope, &invoice, paid_at, paid_at, Emails::Skip)
+                        .await?;
                 }
-            })
-            .sum();
-        let vat = (subtotal * i64::from(org.vat_rate_bp) + 5_000) / 10_000;
-        let year = issued_at.year();
-        let invoice = invoices::ActiveModel {
-            organisation_id: Set(org.id),
-            number: Set(format!("{year}-{sequence:06}")),
-            billing_mode: Set(org.billing_mode),
-            period_start: Set(period_start),
-            period_end: Set(period_end),
-            status: Set(if all_billed {
-                InvoiceStatus::Paid
-            } else {
-                InvoiceStatus::Issued
-            }),
-            currency: Set("CHF".to_owned()),
-            subtotal_cents: Set(subtotal),
-            vat_rate_bp: Set(org.vat_rate_bp),
-            vat_cents: Set(vat),
-            total_cents: Set(subtotal + vat),
-            billing_email: Set(org.billing_email.clone()),
-            billing_address: Set(org.billing_address.clone()),
-            issued_at: Set(issued_at),
-            paid_at: Set(all_billed.then(|| issued_at + Duration::days(10))),
-            voided_at: Set(None),
-            void_reason: Set(None),
-            created_at: Set(issued_at),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        for (_, ticket, order) in items {
-            invoice_lines::ActiveModel {
-                organisation_id: Set(org.id),
-                invoice_id: Set(invoice.id),
-                order_id: Set(order.id),
-                ticket_id: Set(ticket.id),
-                reference: Set(ticket.reference.clone()),
-                internal_reference: Set(ticket.internal_reference.clone()),
-                entered_at: Set(ticket.created_at),
-                shipped_at: Set(order.shipped_at.unwrap_or(issued_at)),
-                device_model: Set(order.device_model.clone().unwrap_or_default()),
-                delivery_address: Set(format!(
-                    "{}, {}, {} {}, {}",
-                    order.recipient_name,
-                    order.street,
-                    order.postal_code,
-                    order.city,
-                    order.country
-                )),
-                for_learning: Set(order.for_learning),
-                amount_cents: Set(if order.for_learning {
-                    org.price_learning_cents
-                } else {
-                    org.price_standard_cents
-                }),
-                is_live: Set(true),
-                created_at: Set(issued_at),
-                ..Default::default()
             }
-            .insert(txn)
-            .await?;
-            events::record(
-                txn,
-                ticket,
-                NewEvent {
-                    kind: TicketEventKind::Invoiced,
-                    actor_id: None,
-                    from: None,
-                    to: None,
-                    note: Some(&format!("Invoice {}", invoice.number)),
-                },
-                issued_at,
-            )
-            .await?;
         }
+        Ok(())
     }
-    if sequence > 0 {
-        set_counter(txn, &format!("invoice-{}", now.year()), sequence).await?;
-    }
-    Ok(())
-}
-
-fn quarter_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let first_month = (day.month0() / 3) * 3 + 1;
-    let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
-    let next = if first_month == 10 {
-        NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(day.year(), first_month + 3, 1)
-    };
-    let end = next.and_then(|n| n.pred_opt()).unwrap_or(day);
-    (start, end)
-}
-
-async fn set_counter(txn: &DatabaseTransaction, name: &str, value: i64) -> AppResult<()> {
-    let existing = counters::Entity::find()
-        .filter(counters::Column::Name.eq(name))
-        .one(txn)
-        .await?;
-    match existing {
-        Some(row) => {
-            let mut row: counters::ActiveModel = row.into();
-            row.value = Set(value);
-            row.update(txn).await?;
-        }
-        None => {
-            counters::ActiveModel {
-                name: Set(name.to_owned()),
-                value: Set(value),
-            }
-            .insert(txn)
-            .await?;
-        }
-    }
-    Ok(())
 }
 
 /// A random 16-character alphanumeric password.

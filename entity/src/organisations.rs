@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::{BillingMode, OrganisationKind, TicketVisibility};
+use crate::enums::{BillingMode, Locale, OrganisationKind, TicketVisibility};
 
 /// An organisation (a partner, or the provider).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -32,6 +32,8 @@ pub struct Model {
     pub price_learning_cents: i64,
     /// VAT rate in basis points (0..=10000).
     pub vat_rate_bp: i32,
+    /// Language of the emails to the organisation itself (its invoices).
+    pub locale: Locale,
     /// When the row was created.
     pub created_at: DateTimeUtc,
     /// When the row was last changed.

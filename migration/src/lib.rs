@@ -48,6 +48,7 @@ mod m20261126_000011_create_invoice_lines;
 mod m20261126_000012_create_feedback;
 mod m20261126_000013_create_email_outbox;
 mod m20261126_000014_create_login_attempts;
+mod m20261203_000015_add_organisations_locale;
 
 /// Every migration of the application, oldest first.
 pub struct Migrator;
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_create_feedback::Migration),
             Box::new(m20261126_000013_create_email_outbox::Migration),
             Box::new(m20261126_000014_create_login_attempts::Migration),
+            Box::new(m20261203_000015_add_organisations_locale::Migration),
         ]
     }
 }

@@ -352,6 +352,7 @@ async fn enum_checks_list_exactly_the_entity_values() {
             values_of::<TicketVisibility>(),
         ),
         ("organisations", "billing_mode", values_of::<BillingMode>()),
+        ("organisations", "locale", values_of::<Locale>()),
         ("users", "role", values_of::<Role>()),
         ("users", "locale", values_of::<Locale>()),
         (
@@ -478,6 +479,7 @@ async fn entities_round_trip_through_the_schema() {
         price_standard_cents: 15_000,
         price_learning_cents: 20_000,
         vat_rate_bp: 810,
+        locale: Locale::It,
         created_at: at,
         updated_at: at,
         archived_at: None,

@@ -28,12 +28,34 @@ pub struct OutgoingEmail {
     pub body: String,
 }
 
+/// A file sent with an email (an invoice's CSV), stored as text.
+#[derive(Debug, Clone)]
+pub struct EmailAttachment {
+    pub name: String,
+    pub content_type: String,
+    pub body: String,
+}
+
 /// Queues `email` on `db`, which should be the transaction of the change.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     email: OutgoingEmail,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    enqueue_with_attachment(db, email, None, now).await
+}
+
+/// Queues `email` with `attachment` on `db`, the transaction of the change.
+pub async fn enqueue_with_attachment(
+    db: &impl ConnectionTrait,
+    email: OutgoingEmail,
+    attachment: Option<EmailAttachment>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let (name, content_type, body) = match attachment {
+        Some(a) => (Some(a.name), Some(a.content_type), Some(a.body)),
+        None => (None, None, None),
+    };
     email_outbox::ActiveModel {
         organisation_id: Set(email.organisation_id),
         user_id: Set(email.user_id),
@@ -42,9 +64,9 @@ pub async fn enqueue(
         locale: Set(email.locale),
         subject: Set(email.subject),
         body_text: Set(email.body),
-        attachment_name: Set(None),
-        attachment_content_type: Set(None),
-        attachment_body: Set(None),
+        attachment_name: Set(name),
+        attachment_content_type: Set(content_type),
+        attachment_body: Set(body),
         status: Set(EmailStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),

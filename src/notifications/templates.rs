@@ -183,6 +183,56 @@ pub const fn status_label(status: TicketStatus, locale: Locale) -> &'static str 
     }
 }
 
+/// What an invoice email says about its invoice.
+#[derive(Debug, Clone, Copy)]
+pub struct InvoiceNews<'a> {
+    pub organisation: &'a str,
+    pub number: &'a str,
+    /// `01.07.2026 – 30.09.2026`, or one day.
+    pub period: &'a str,
+    pub lines: usize,
+    /// `1234.56`.
+    pub total_chf: &'a str,
+}
+
+/// Subject and body of the email that sends an invoice (its CSV attached)
+/// to an organisation's billing email.
+pub fn invoice_email(locale: Locale, news: InvoiceNews<'_>) -> (String, String) {
+    let InvoiceNews {
+        organisation,
+        number,
+        period,
+        lines,
+        total_chf,
+    } = news;
+    match locale {
+        Locale::Fr => (
+            format!("Facture {number}"),
+            format!(
+                "Bonjour,\n\nVeuillez trouver ci-joint la facture {number} pour {organisation}, période {period} : {lines} poste(s), total CHF {total_chf} TVA comprise.\n\nLe détail des postes (référence GEM, référence interne, dates de saisie et d'envoi, appareil, adresse de livraison, montant) figure dans le fichier CSV joint.\n\nMerci de votre confiance.\n"
+            ),
+        ),
+        Locale::De => (
+            format!("Rechnung {number}"),
+            format!(
+                "Guten Tag\n\nIm Anhang finden Sie die Rechnung {number} für {organisation}, Periode {period}: {lines} Position(en), total CHF {total_chf} inkl. MWST.\n\nDie Positionen (GEM-Referenz, interne Referenz, Erfassungs- und Versanddatum, Gerät, Lieferadresse, Betrag) stehen in der beigefügten CSV-Datei.\n\nVielen Dank für Ihr Vertrauen.\n"
+            ),
+        ),
+        Locale::It => (
+            format!("Fattura {number}"),
+            format!(
+                "Buongiorno,\n\nin allegato trovate la fattura {number} per {organisation}, periodo {period}: {lines} posizione/i, totale CHF {total_chf} IVA inclusa.\n\nIl dettaglio delle posizioni (riferimento GEM, riferimento interno, date di registrazione e di spedizione, apparecchio, indirizzo di consegna, importo) si trova nel file CSV allegato.\n\nGrazie per la fiducia.\n"
+            ),
+        ),
+        Locale::En => (
+            format!("Invoice {number}"),
+            format!(
+                "Hello,\n\nPlease find attached invoice {number} for {organisation}, period {period}: {lines} line(s), total CHF {total_chf} including VAT.\n\nThe lines (GEM reference, internal reference, entry and shipping dates, device, delivery address, amount) are in the attached CSV file.\n\nThank you for your trust.\n"
+            ),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;

@@ -9,6 +9,7 @@ use crate::context::ContextExt as _;
 use crate::error::AppResult;
 use crate::policy;
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
+use crate::users::types::Locale;
 
 #[derive(Default)]
 pub struct OrganisationsQuery;
@@ -61,6 +62,7 @@ pub struct CreateOrganisationInput {
     pub ticket_visibility: Option<TicketVisibility>,
     /// PER_ORDER when omitted.
     pub billing_mode: Option<BillingMode>,
+    /// Required for a partner: its invoices are emailed there.
     pub billing_email: Option<String>,
     pub billing_address: Option<String>,
     /// Unit price of a standard laptop, in CHF cents.
@@ -69,6 +71,8 @@ pub struct CreateOrganisationInput {
     pub learning_unit_price_cents: i64,
     /// VAT rate in basis points (810 = 8.1 %); 0 when omitted.
     pub vat_rate_basis_points: Option<i32>,
+    /// Language of the emails to the organisation (its invoices); fr when omitted.
+    pub locale: Option<Locale>,
 }
 
 /// The created organisation.
@@ -105,6 +109,7 @@ impl OrganisationsMutation {
                 standard_unit_price_cents: input.standard_unit_price_cents,
                 learning_unit_price_cents: input.learning_unit_price_cents,
                 vat_rate_basis_points: input.vat_rate_basis_points.unwrap_or(0),
+                locale: input.locale.map_or(entity::enums::Locale::Fr, Into::into),
             },
         )
         .await?;
@@ -137,6 +142,7 @@ impl OrganisationsMutation {
                 standard_unit_price_cents: input.standard_unit_price_cents,
                 learning_unit_price_cents: input.learning_unit_price_cents,
                 vat_rate_basis_points: input.vat_rate_basis_points,
+                locale: input.locale.map(Into::into),
             },
         )
         .await?;
@@ -153,13 +159,16 @@ pub struct UpdateOrganisationInput {
     pub ticket_visibility: Option<TicketVisibility>,
     /// STAFF may change this one; every other field is ADMIN's.
     pub billing_mode: Option<BillingMode>,
-    /// An empty string removes it.
+    /// An empty string removes it (refused for a partner, whose invoices
+    /// are emailed there).
     pub billing_email: Option<String>,
     /// An empty string removes it.
     pub billing_address: Option<String>,
     pub standard_unit_price_cents: Option<i64>,
     pub learning_unit_price_cents: Option<i64>,
     pub vat_rate_basis_points: Option<i32>,
+    /// Language of the emails to the organisation (its invoices).
+    pub locale: Option<Locale>,
 }
 
 /// The updated organisation.

@@ -2,7 +2,7 @@
 //! the billing mode), both through one validation of the settings.
 
 use chrono::{DateTime, Utc};
-use entity::enums::{BillingMode, OrganisationKind, TicketVisibility};
+use entity::enums::{BillingMode, Locale, OrganisationKind, TicketVisibility};
 use entity::organisations;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, SqlErr};
@@ -24,6 +24,8 @@ pub struct NewOrganisationInput {
     pub standard_unit_price_cents: i64,
     pub learning_unit_price_cents: i64,
     pub vat_rate_basis_points: i32,
+    /// Language of the emails to the organisation (its invoices).
+    pub locale: Locale,
 }
 
 /// Creates an organisation; ADMIN only.
@@ -65,6 +67,7 @@ pub async fn insert_organisation(
         standard_unit_price_cents: Some(input.standard_unit_price_cents),
         learning_unit_price_cents: Some(input.learning_unit_price_cents),
         vat_rate_basis_points: Some(input.vat_rate_basis_points),
+        locale: Some(input.locale),
     };
     apply_changes(db, &mut row, &settings, None).await?;
     match row.insert(db).await {
@@ -78,6 +81,10 @@ pub async fn insert_organisation(
 
 const NAME_TAKEN: &str = "is already used by another organisation";
 
+/// Why a partner needs a billing email, as the error says it.
+const BILLING_EMAIL_NEEDED: &str =
+    "a partner organisation needs a billing email: its invoices are emailed there";
+
 /// Changes to an organisation's settings; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct OrganisationChanges {
@@ -89,9 +96,20 @@ pub struct OrganisationChanges {
     pub standard_unit_price_cents: Option<i64>,
     pub learning_unit_price_cents: Option<i64>,
     pub vat_rate_basis_points: Option<i32>,
+    pub locale: Option<Locale>,
 }
 
 impl OrganisationChanges {
+    /// Whether the change touches how the organisation is billed.
+    fn touches_billing(&self) -> bool {
+        self.billing_mode.is_some()
+            || self.billing_email.is_some()
+            || self.billing_address.is_some()
+            || self.standard_unit_price_cents.is_some()
+            || self.learning_unit_price_cents.is_some()
+            || self.vat_rate_basis_points.is_some()
+    }
+
     /// Whether anything other than the billing mode changes.
     fn touches_more_than_billing_mode(&self) -> bool {
         self.name.is_some()
@@ -101,6 +119,7 @@ impl OrganisationChanges {
             || self.standard_unit_price_cents.is_some()
             || self.learning_unit_price_cents.is_some()
             || self.vat_rate_basis_points.is_some()
+            || self.locale.is_some()
     }
 }
 
@@ -163,6 +182,24 @@ async fn apply_changes(
             },
         )
     });
+    // A partner is invoiced at its billing email: without one, a change of
+    // its billing settings is refused now rather than discovered when the
+    // next invoice is issued.
+    let email_invalid = changes.billing_email.is_some() && billing_email.is_none();
+    let has_email = match &billing_email {
+        Some(new) => new.is_some(),
+        None => row
+            .billing_email
+            .try_as_ref()
+            .is_some_and(|current| current.is_some()),
+    };
+    let is_partner = row
+        .kind
+        .try_as_ref()
+        .is_some_and(|kind| *kind == OrganisationKind::Partner);
+    if is_partner && changes.touches_billing() && !has_email && !email_invalid {
+        errors.add("input.billingEmail", Invalid::new(BILLING_EMAIL_NEEDED));
+    }
     let billing_address = changes
         .billing_address
         .as_deref()
@@ -200,6 +237,9 @@ async fn apply_changes(
     }
     if let Some(mode) = changes.billing_mode {
         row.billing_mode = Set(mode);
+    }
+    if let Some(locale) = changes.locale {
+        row.locale = Set(locale);
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use entity::organisations;
 use crate::context::ContextExt as _;
 use crate::error::AppResult;
 use crate::relay::{self, Page, PageArgs};
-use crate::users::types::User;
+use crate::users::types::{Locale, User};
 
 /// Whether an organisation is a partner (a customer) or the provider.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -76,6 +76,11 @@ impl Organisation {
 
     async fn billing_mode(&self) -> BillingMode {
         self.0.billing_mode.into()
+    }
+
+    /// Language of the emails to the organisation itself (its invoices).
+    async fn locale(&self) -> Locale {
+        self.0.locale.into()
     }
 
     /// Where invoices are sent. Null for viewers who may not see invoices.

@@ -71,11 +71,37 @@ impl Viewer {
 #[derive(Debug, Clone)]
 pub struct Scope {
     viewer: Viewer,
+    /// False for the scheduler's scope, which acts for no user.
+    acts_for_user: bool,
 }
 
 impl Scope {
     pub fn new(viewer: Viewer) -> Self {
-        Self { viewer }
+        Self {
+            viewer,
+            acts_for_user: true,
+        }
+    }
+
+    /// The scope of the jobs a scheduler starts from the command line
+    /// (`partnerdesk invoice --quarter`): the provider's view, acting for no
+    /// user, so that what it records has the system as its actor. Never
+    /// built from a request.
+    pub fn scheduler() -> Self {
+        Self {
+            viewer: Viewer {
+                user_id: 0,
+                organisation_id: 0,
+                role: Role::Staff,
+                ticket_visibility: TicketVisibility::Organisation,
+            },
+            acts_for_user: false,
+        }
+    }
+
+    /// The user a change is recorded for; `None` for the scheduler.
+    pub fn acting_user(&self) -> Option<i64> {
+        self.acts_for_user.then_some(self.viewer.user_id)
     }
 
     pub fn viewer(&self) -> &Viewer {

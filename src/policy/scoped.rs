@@ -99,4 +99,10 @@ impl ScopedIds {
     pub fn contain(self, column: impl ColumnTrait) -> SimpleExpr {
         column.in_subquery(self.0)
     }
+
+    /// `column NOT IN (these ids)` (e.g. the orders on no live invoice).
+    /// The column of the ids must be NOT NULL, or nothing passes.
+    pub fn exclude(self, column: impl ColumnTrait) -> SimpleExpr {
+        column.not_in_subquery(self.0)
+    }
 }

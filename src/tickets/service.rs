@@ -576,6 +576,12 @@ pub(crate) async fn take_step(
         emails,
     )
     .await?;
+    if matches!(step, Step::Ship(_)) {
+        // PER_ORDER: the invoice goes out with the laptop, in this
+        // transaction; a QUARTERLY organisation waits for its run.
+        let scope = Scope::new(viewer.clone());
+        crate::invoices::service::issue_on_shipment(txn, &scope, ticket, now, emails).await?;
+    }
     Ok(tickets::Model {
         status: to,
         version: ticket.version + 1,

@@ -13,6 +13,7 @@ use super::workflow::{self, Action, Actor};
 use crate::attachments::types::Attachment;
 use crate::context::ContextExt as _;
 use crate::error::AppResult;
+use crate::invoices::types::{Invoice, InvoiceLine};
 use crate::organisations::types::Organisation;
 use crate::relay::{self, PageArgs};
 use crate::users::types::Person;
@@ -217,6 +218,13 @@ impl Ticket {
             .collect())
     }
 
+    /// The line of the live invoice that bills this ticket's order; null
+    /// before invoicing, after a void, and for viewers who may not see
+    /// invoices.
+    async fn invoice_line(&self, ctx: &Context<'_>) -> AppResult<Option<InvoiceLine>> {
+        crate::invoices::types::live_line_of_ticket(ctx, self.0.id).await
+    }
+
     /// The workflow steps the viewer may take next.
     async fn available_transitions(&self, ctx: &Context<'_>) -> AppResult<Vec<TicketTransition>> {
         let actor = Actor::from(ctx.scope()?.viewer().role);
@@ -291,6 +299,12 @@ impl Order {
 
     async fn tracking_number(&self) -> Option<&str> {
         self.0.tracking_number.as_deref()
+    }
+
+    /// The live invoice billing this order; null before invoicing, after a
+    /// void, and for viewers who may not see invoices.
+    async fn invoice(&self, ctx: &Context<'_>) -> AppResult<Option<Invoice>> {
+        crate::invoices::types::live_invoice_of_ticket(ctx, self.0.ticket_id).await
     }
 }
 

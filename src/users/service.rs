@@ -234,6 +234,7 @@ pub async fn create_first_user(state: &AppState, input: CliNewUser) -> AppResult
                         standard_unit_price_cents: 0,
                         learning_unit_price_cents: 0,
                         vat_rate_basis_points: 0,
+                        locale: input.locale,
                     },
                     now,
                 )

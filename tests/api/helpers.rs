@@ -162,6 +162,7 @@ impl TestApp {
             price_standard_cents: Set(25_000),
             price_learning_cents: Set(35_000),
             vat_rate_bp: Set(810),
+            locale: Set(Locale::Fr),
             created_at: Set(now),
             updated_at: Set(now),
             archived_at: Set(None),

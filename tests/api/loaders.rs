@@ -69,3 +69,70 @@ async fn a_page_of_tickets_costs_the_same_statements_at_any_size() {
         assert!(large <= 14, "about one statement per relation, got {large}");
     }
 }
+
+const INVOICES: &str = "query($n: Int!) { invoices(first: $n) { totalCount nodes {
+  number
+  organisation { name }
+  lines { totalCount nodes {
+    reference vatCents
+    invoice { number }
+    ticket { reference invoiceLine { id } order { invoice { number } } }
+  } }
+} } }";
+
+#[tokio::test]
+async fn a_page_of_invoices_with_their_lines_costs_the_same_statements_at_any_size() {
+    let w = world().await;
+    let member = w.token(&w.member).await;
+    let manager = w.token(&w.manager).await;
+    let staff = w.token(&w.staff).await;
+    let order =
+        "mutation($input: OrderLaptopInput!) { orderLaptop(input: $input) { ticket { id } } }";
+    let approve =
+        "mutation($id: ID!) { transitionTicket(id: $id, to: READY_TO_SHIP) { ticket { id } } }";
+    let ship = "mutation($id: ID!, $at: DateTime!) { shipOrder(ticketId: $id, deviceModel: \"T480\", serialNumber: \"SN\", shippedAt: $at) { ticket { id } } }";
+    // Alpha is billed per order: each shipment issues an invoice.
+    for i in 0..12 {
+        let body = w
+            .app
+            .graphql(
+                order,
+                json!({ "input": {
+                    "recipientName": format!("Person {i}"), "street": "Bahnhofstrasse 1",
+                    "postalCode": "8001", "city": "Zürich", "phone": "+41 44 668 18 00"
+                } }),
+                Some(&member),
+            )
+            .await;
+        let id = body["data"]["orderLaptop"]["ticket"]["id"].clone();
+        w.app
+            .graphql(approve, json!({ "id": id }), Some(&staff))
+            .await;
+        let body = w
+            .app
+            .graphql(
+                ship,
+                json!({ "id": id, "at": "2026-09-01T10:00:00Z" }),
+                Some(&staff),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    for token in [&manager, &staff] {
+        let small = statements(&w.app, token, INVOICES, json!({ "n": 2 })).await;
+        let page = w
+            .app
+            .graphql(INVOICES, json!({ "n": 12 }), Some(token))
+            .await;
+        let invoices = page["data"]["invoices"]["nodes"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(invoices, 12, "the page really holds 12 invoices: {page}");
+        let large = statements(&w.app, token, INVOICES, json!({ "n": 12 })).await;
+        assert!(
+            large <= small + 2,
+            "statements for 2 invoices: {small}, for 12: {large}: N+1 crept in"
+        );
+        assert!(large <= 12, "about one statement per relation, got {large}");
+    }
+}

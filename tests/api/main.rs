@@ -16,6 +16,7 @@ mod config;
 mod errors;
 mod health;
 mod introspection;
+mod invoices;
 mod isolation;
 mod loaders;
 mod organisations;

@@ -1,16 +1,21 @@
 //! The demo data: every role, every status, an invoice, working logins, a
 //! history the workflow allows, and no email.
 
+use std::collections::BTreeMap;
+
 use entity::enums::{
-    BillingMode, CommentVisibility, Role, TicketEventKind, TicketStatus, TicketVisibility,
+    BillingMode, CommentVisibility, InvoiceStatus, Role, TicketEventKind, TicketStatus,
+    TicketVisibility,
 };
 use entity::{
-    comments, email_outbox, invoices, orders, organisations, ticket_events, tickets, users,
+    comments, email_outbox, invoice_lines, invoices, orders, organisations, ticket_events, tickets,
+    users,
 };
 use partnerdesk::seed::seed_if_empty;
 use partnerdesk::tickets::workflow::{self, Action, Actor};
 use sea_orm::{
-    ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _,
+    ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
+    QueryOrder as _,
 };
 use serde_json::json;
 
@@ -77,6 +82,7 @@ async fn seed_fills_an_empty_database_once() {
     assert!(orders::Entity::find().count(db).await.expect("orders") >= 45);
     assert!(comments::Entity::find().count(db).await.expect("comments") > 0);
     assert!(invoices::Entity::find().count(db).await.expect("invoices") >= 1);
+    demo_invoices_are_what_the_invoicing_service_issues(db).await;
 
     // Seeding told nobody anything.
     assert_eq!(
@@ -168,4 +174,108 @@ async fn seed_fills_an_empty_database_once() {
         .graphql("{ viewer { role } }", json!({}), Some(&token))
         .await;
     assert_eq!(body["data"]["viewer"]["role"], "ADMIN");
+}
+
+/// The seed's invoices come from the invoicing service: consecutive numbers
+/// per year in order of issue, one INVOICED event per line, lines that add
+/// up, each order on one invoice at most, paid invoices' tickets BILLED and
+/// only theirs.
+async fn demo_invoices_are_what_the_invoicing_service_issues(db: &DatabaseConnection) {
+    let all = invoices::Entity::find()
+        .order_by_asc(invoices::Column::IssuedAt)
+        .order_by_asc(invoices::Column::Id)
+        .all(db)
+        .await
+        .expect("invoices");
+    let mut per_year: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for invoice in &all {
+        let (year, n) = invoice.number.split_once('-').expect("YYYY-NNNNNN");
+        per_year
+            .entry(year.to_owned())
+            .or_default()
+            .push(n.parse().expect("a number"));
+    }
+    for (year, numbers) in per_year {
+        let expected: Vec<u32> = (1..=numbers.len() as u32).collect();
+        assert_eq!(
+            numbers, expected,
+            "consecutive in {year}, in order of issue"
+        );
+    }
+    assert!(
+        all.iter().any(|i| i.status == InvoiceStatus::Paid),
+        "some paid"
+    );
+    assert!(
+        all.iter().any(|i| i.status == InvoiceStatus::Issued),
+        "some open"
+    );
+    assert!(all.iter().any(|i| i.billing_mode == BillingMode::Quarterly));
+    assert!(all.iter().any(|i| i.billing_mode == BillingMode::PerOrder));
+    let lines = invoice_lines::Entity::find().all(db).await.expect("lines");
+    let invoiced = ticket_events::Entity::find()
+        .filter(ticket_events::Column::Kind.eq(TicketEventKind::Invoiced))
+        .count(db)
+        .await
+        .expect("events");
+    assert_eq!(invoiced, lines.len() as u64, "one INVOICED event per line");
+    for invoice in &all {
+        let of_invoice: Vec<&invoice_lines::Model> = lines
+            .iter()
+            .filter(|l| l.invoice_id == invoice.id)
+            .collect();
+        assert!(!of_invoice.is_empty(), "{} has lines", invoice.number);
+        let amounts: i64 = of_invoice.iter().map(|l| l.amount_cents).sum();
+        assert_eq!(amounts, invoice.subtotal_cents, "{}", invoice.number);
+        assert_eq!(
+            invoice.subtotal_cents + invoice.vat_cents,
+            invoice.total_cents
+        );
+        for line in of_invoice {
+            let ticket = tickets::Entity::find_by_id(line.ticket_id)
+                .one(db)
+                .await
+                .expect("read")
+                .expect("ticket");
+            let expected = if invoice.status == InvoiceStatus::Paid {
+                TicketStatus::Billed
+            } else {
+                TicketStatus::ReadyForBilling
+            };
+            assert_eq!(
+                ticket.status, expected,
+                "{} on {}",
+                ticket.reference, invoice.number
+            );
+        }
+    }
+    let mut orders_invoiced: Vec<i64> = lines.iter().map(|l| l.order_id).collect();
+    orders_invoiced.sort_unstable();
+    orders_invoiced.dedup();
+    assert_eq!(
+        orders_invoiced.len(),
+        lines.len(),
+        "each order on one invoice"
+    );
+    let billed = tickets::Entity::find()
+        .filter(tickets::Column::Status.eq(TicketStatus::Billed))
+        .count(db)
+        .await
+        .expect("billed");
+    let paid_lines = lines
+        .iter()
+        .filter(|l| {
+            all.iter()
+                .any(|i| i.id == l.invoice_id && i.status == InvoiceStatus::Paid)
+        })
+        .count();
+    assert_eq!(billed, paid_lines as u64, "BILLED exactly when paid");
+    assert_eq!(
+        email_outbox::Entity::find()
+            .count(db)
+            .await
+            .expect("emails"),
+        0,
+        "the demo queues no email"
+    );
 }

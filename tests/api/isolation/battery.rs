@@ -16,9 +16,12 @@
 //!   (organisation, creator, order, related ticket, comments and their
 //!   count, attachments and uploaders, events and actors, transitions);
 //! - `ticketByReference`: every ticket by its `GEM-` reference;
+//! - `invoiceById`: `invoice(id:)` for every invoice, with its lines and
+//!   their ticket; `invoices` filtered by each organisation;
 //! - `node`: `node(id:)` for every object of every `Node` type, with the
 //!   paths back (`comment.ticket.comments`, `feedback.author`, …);
-//! - `download`: `GET /attachments/{id}` for every attachment.
+//! - `download`: `GET /attachments/{id}` for every attachment and
+//!   `GET /invoices/{id}.csv` for every invoice.
 //!
 //! Lists are compared as sets: the `totalCount` is exactly the oracle's
 //! count over the whole database; a page holds only allowed items, as many
@@ -65,10 +68,11 @@ impl Operation {
 
 /// The operations sent together, one request per group (each group stays
 /// within the server's complexity limit for the largest worlds).
-const REQUESTS: [&[&str]; 3] = [
+const REQUESTS: [&[&str]; 4] = [
     &["roots", "organisationById", "userById"],
     &["ticketFilters", "ticketsByOwner"],
     &["ticketById", "ticketByReference", "node"],
+    &["invoiceById"],
 ];
 
 /// The documents sent, one per group of [`REQUESTS`], with the group.
@@ -88,7 +92,7 @@ pub fn requests(ops: &[Operation]) -> Vec<(&'static [&'static str], String)> {
 }
 
 /// The names of the battery's operations, GraphQL and HTTP.
-pub const OPERATION_NAMES: [&str; 9] = [
+pub const OPERATION_NAMES: [&str; 10] = [
     "roots",
     "organisationById",
     "userById",
@@ -96,6 +100,7 @@ pub const OPERATION_NAMES: [&str; 9] = [
     "ticketsByOwner",
     "ticketById",
     "ticketByReference",
+    "invoiceById",
     "node",
     "download",
 ];
@@ -211,6 +216,8 @@ pub struct Plan {
     pub comments: Vec<i64>,
     pub feedback: Vec<i64>,
     pub attachments: Vec<i64>,
+    pub invoices: Vec<i64>,
+    pub invoice_lines: Vec<i64>,
     pub filters: Vec<TicketQuery>,
     pub owners: Vec<TicketQuery>,
 }
@@ -269,6 +276,8 @@ impl Plan {
             comments: with_missing(&world.comments),
             feedback: with_missing(&world.feedback),
             attachments: with_missing(&world.attachments),
+            invoices: with_missing(&world.invoices),
+            invoice_lines: with_missing(&world.invoice_lines),
             filters: ticket_filters(
                 world.start,
                 world.serial as usize,
@@ -295,7 +304,8 @@ impl Plan {
 impl Plan {
     /// The plan of the largest world the generator makes (row ids that
     /// need not exist): 4 organisations, 13 users, 20 tickets with 2
-    /// comments and 2 files each, 5 feedback, and the missing ids.
+    /// comments and 2 files each, 5 feedback, 6 invoices with 18 lines,
+    /// and the missing ids.
     pub fn largest() -> Self {
         let ids = |n: i64| (1..=n).chain([MISSING]).collect::<Vec<_>>();
         let mut plan = Self::sample();
@@ -308,6 +318,8 @@ impl Plan {
         plan.comments = ids(40);
         plan.attachments = ids(40);
         plan.feedback = ids(5);
+        plan.invoices = ids(6);
+        plan.invoice_lines = ids(18);
         plan.owners = ids(4)
             .into_iter()
             .map(|id| TicketQuery {
@@ -333,6 +345,8 @@ impl Plan {
             comments: vec![1],
             feedback: vec![1],
             attachments: vec![1],
+            invoices: vec![1],
+            invoice_lines: vec![1],
             filters: ticket_filters(start, 0, 1, "gem-1", "WYSS", "case-1_"),
             owners: vec![
                 TicketQuery {
@@ -444,17 +458,26 @@ const PERSON: &str = "id displayName isStaff";
 const USER_FIELDS: &str =
     "id displayName email role locale isActive lastLoginAt createdAt organisation { id }";
 const USER_CHECKED: &str = "id displayName email role organisation { id }";
-const ORGANISATION_FIELDS: &str = "id name kind ticketVisibility billingMode billingEmail \
+const ORGANISATION_FIELDS: &str = "id name kind ticketVisibility billingMode locale billingEmail \
      billingAddress priceAgreement { standardUnitPriceCents learningUnitPriceCents \
      vatRateBasisPoints } createdAt archivedAt";
 const ORGANISATION_CHECKED: &str =
     "id name kind ticketVisibility billingEmail priceAgreement { standardUnitPriceCents }";
 
+const INVOICE_FIELDS: &str = "id number organisation { id } billingMode periodStart periodEnd \
+     status currency subtotalCents vatRateBasisPoints vatCents totalCents billingEmail \
+     billingAddress issuedAt paidAt voidedAt voidReason csvUrl";
+const INVOICE_CHECKED: &str = "id organisation { id } csvUrl";
+const LINE_FIELDS: &str = "id invoice { id } ticket { id } reference internalReference enteredAt \
+     shippedAt deviceModel deliveryAddress forLearning amountCents vatCents isLive";
+const LINE_CHECKED: &str = "id invoice { id } ticket { id }";
+
 fn ticket_fields(all: bool) -> String {
     if !all {
         return format!(
             "id reference kind status internalReference organisation {{ id }}
-             createdBy {{ {PERSON} }} order {{ recipientName }} relatedTicket {{ id commentCount }}
+             createdBy {{ {PERSON} }} order {{ recipientName invoice {{ id }} }} invoiceLine {{ id }}
+             relatedTicket {{ id commentCount }}
              comments(first: {NESTED_PAGE}) {{
                totalCount pageInfo {{ hasNextPage }}
                nodes {{ id visibility author {{ {PERSON} }} ticket {{ id }} }}
@@ -469,7 +492,8 @@ fn ticket_fields(all: bool) -> String {
          organisation {{ id name }}
          createdBy {{ {PERSON} }}
          order {{ recipientName street postalCode city country phone forLearning comment
-                  deviceModel serialNumber shippedAt trackingNumber }}
+                  deviceModel serialNumber shippedAt trackingNumber invoice {{ id }} }}
+         invoiceLine {{ id }}
          relatedTicket {{ id commentCount }}
          comments(first: {NESTED_PAGE}) {{
            totalCount pageInfo {{ hasNextPage }}
@@ -505,6 +529,11 @@ pub fn documents(plan: &Plan) -> Vec<Operation> {
                  totalCount pageInfo {{ hasNextPage }}
                  edges {{ cursor node {{ id }} }}
                  nodes {{ id author {{ {PERSON} }} organisation {{ id }} }}
+               }}
+               invoices(first: {ROOT_PAGE}) {{
+                 totalCount pageInfo {{ hasNextPage }}
+                 edges {{ cursor node {{ id organisation {{ id }} }} }}
+                 nodes {{ id }}
                }}"
         ),
     });
@@ -606,6 +635,40 @@ pub fn documents(plan: &Plan) -> Vec<Operation> {
     });
 
     let mut body = String::new();
+    for (i, id) in plan.invoices.iter().enumerate() {
+        let fields = if i == 0 {
+            INVOICE_FIELDS
+        } else {
+            INVOICE_CHECKED
+        };
+        body.push_str(&format!(
+            "i{i}: invoice(id: {}) {{ {fields}
+               lines(first: {NESTED_PAGE}) {{
+                 totalCount pageInfo {{ hasNextPage }}
+                 edges {{ cursor node {{ {} }} }}
+                 nodes {{ id }}
+               }}
+             }}\n",
+            lit(&gid("Invoice", *id)),
+            if i == 0 { LINE_FIELDS } else { LINE_CHECKED },
+        ));
+    }
+    for (i, id) in plan.organisations.iter().enumerate() {
+        body.push_str(&format!(
+            "if{i}: invoices(filter: {{ organisationId: {}, status: [ISSUED, PAID, VOID],
+               issuedAfter: \"2000-01-01T00:00:00Z\", issuedBefore: \"2999-01-01T00:00:00Z\" }},
+               orderBy: ISSUED_AT_ASC, first: {ROOT_PAGE}) {{
+               totalCount pageInfo {{ hasNextPage }} nodes {{ id organisation {{ id }} }}
+             }}\n",
+            lit(&gid("Organisation", *id)),
+        ));
+    }
+    ops.push(Operation {
+        name: "invoiceById",
+        selection: body,
+    });
+
+    let mut body = String::new();
     let mut node = |prefix: &str,
                     type_name: &str,
                     ids: &mut dyn Iterator<Item = i64>,
@@ -656,6 +719,18 @@ pub fn documents(plan: &Plan) -> Vec<Operation> {
         &mut plan.attachments.iter().copied(),
         &format!("downloadUrl uploadedBy {{ {PERSON} }}"),
     );
+    node(
+        "ni",
+        "Invoice",
+        &mut plan.invoices.iter().copied(),
+        "number organisation { id } lines { totalCount }",
+    );
+    node(
+        "nl",
+        "InvoiceLine",
+        &mut plan.invoice_lines.iter().copied(),
+        "reference invoice { id } ticket { id }",
+    );
     ops.push(Operation {
         name: "node",
         selection: body,
@@ -704,6 +779,7 @@ pub async fn run(
                 "ticketsByOwner" => check.ticket_lists("w", &plan.owners, data),
                 "ticketById" => check.tickets_by_id(plan, data),
                 "ticketByReference" => check.tickets_by_reference(plan, data),
+                "invoiceById" => check.invoices_by_id(plan, data),
                 "node" => check.nodes(plan, data),
                 other => check.fail("battery", format!("no check for operation {other}")),
             }
@@ -719,6 +795,7 @@ pub async fn run(
     }
     check.op = "download";
     check.downloads(app, plan, &token).await;
+    check.invoice_downloads(app, plan, &token).await;
     let who = format!(
         "viewer User {} ({}, organisation {} {})",
         viewer.id,
@@ -963,6 +1040,14 @@ impl Check<'_> {
                 .events
                 .get(&row)
                 .map(|e| format!("on ticket {}", e.ticket)),
+            "Invoice" => m
+                .invoices
+                .get(&row)
+                .map(|i| format!("of organisation {}", i.organisation)),
+            "InvoiceLine" => m
+                .invoice_lines
+                .get(&row)
+                .map(|l| format!("of invoice {} on ticket {}", l.invoice, l.ticket)),
             _ => None,
         };
         match text {
@@ -1022,6 +1107,150 @@ impl Check<'_> {
             if let Some(id) = row_id(&node, "Feedback") {
                 let want = self.feedback(id);
                 self.same(&format!("feedback[{id}]"), want, &node);
+            }
+        }
+
+        let expected = self.visible_invoices(None);
+        for node in self.list("invoices", &data["invoices"], &expected, ROOT_PAGE) {
+            if let Some(id) = row_id(&node, "Invoice") {
+                let want = json!({
+                    "id": gid("Invoice", id),
+                    "organisation": { "id": gid("Organisation", self.model.invoices[&id].organisation) },
+                });
+                self.same(&format!("invoices[{id}]"), want, &node);
+            }
+        }
+    }
+
+    /// The invoices the viewer may see, of one organisation or all.
+    fn visible_invoices(&self, organisation: Option<i64>) -> Vec<String> {
+        self.model
+            .invoices
+            .iter()
+            .filter(|(id, row)| {
+                organisation.is_none_or(|o| o == row.organisation)
+                    && self.sees(&self.model.invoice_object(**id))
+            })
+            .map(|(id, _)| gid("Invoice", *id))
+            .collect()
+    }
+
+    /// The live invoice line of ticket `id` the viewer may see (every line
+    /// the generator writes is live).
+    fn live_line_of(&self, ticket: i64) -> Option<i64> {
+        self.model
+            .invoice_lines
+            .iter()
+            .find(|(_, line)| line.ticket == ticket)
+            .map(|(id, _)| *id)
+            .filter(|id| self.sees(&self.model.invoice_line_object(*id)))
+    }
+
+    /// What the viewer reads of invoice line `id`.
+    fn invoice_line(&self, id: i64) -> Value {
+        let line = &self.model.invoice_lines[&id];
+        let ticket = self
+            .sees(&self.model.ticket_object(line.ticket))
+            .then(|| json!({ "id": gid("Ticket", line.ticket) }));
+        json!({
+            "id": gid("InvoiceLine", id),
+            "invoice": { "id": gid("Invoice", line.invoice) },
+            "ticket": ticket,
+        })
+    }
+
+    fn invoices_by_id(&mut self, plan: &Plan, data: &Value) {
+        let model = self.model;
+        for (i, id) in plan.invoices.iter().enumerate() {
+            let path = format!("i{i}: invoice(Invoice {id})");
+            let actual = &data[format!("i{i}")];
+            if !model.invoices.contains_key(id) || !self.sees(&model.invoice_object(*id)) {
+                self.same(&path, Value::Null, actual);
+                continue;
+            }
+            let want = json!({
+                "id": gid("Invoice", *id),
+                "organisation": { "id": gid("Organisation", model.invoices[id].organisation) },
+                "csvUrl": format!("/invoices/{}.csv", gid("Invoice", *id)),
+            });
+            self.same(&path, want, actual);
+            let lines: Vec<i64> = model
+                .invoice_lines
+                .iter()
+                .filter(|(_, line)| line.invoice == *id)
+                .map(|(line, _)| *line)
+                .filter(|line| self.sees(&model.invoice_line_object(*line)))
+                .collect();
+            let expected: Vec<String> = lines.iter().map(|l| gid("InvoiceLine", *l)).collect();
+            for node in self.list(
+                &format!("{path}.lines"),
+                &actual["lines"],
+                &expected,
+                NESTED_PAGE,
+            ) {
+                if let Some(line) = row_id(&node, "InvoiceLine") {
+                    let want = self.invoice_line(line);
+                    self.same(&format!("{path}.lines[{line}]"), want, &node);
+                }
+            }
+        }
+        for (i, id) in plan.organisations.iter().enumerate() {
+            let path = format!("if{i}: invoices(organisationId: Organisation {id})");
+            let expected = self.visible_invoices(Some(*id));
+            self.list(&path, &data[format!("if{i}")], &expected, ROOT_PAGE);
+        }
+    }
+
+    /// `GET /invoices/{id}.csv`: the file to whoever sees the invoice; to
+    /// anyone else, the very 404 an invoice that never existed gets.
+    async fn invoice_downloads(&mut self, app: &TestApp, plan: &Plan, token: &str) {
+        let get = |id: i64| {
+            let url = format!("{}/invoices/{}.csv", app.address, gid("Invoice", id));
+            let request = app.client.get(url).bearer_auth(token);
+            async move {
+                let response = request.send().await.expect("download request");
+                let status = response.status().as_u16();
+                let body = response.text().await.expect("download body");
+                (status, body)
+            }
+        };
+        let (missing_status, missing_body) = get(MISSING).await;
+        if missing_status != 404 {
+            self.fail(
+                "download(missing invoice)",
+                format!("status {missing_status}, expected 404"),
+            );
+        }
+        for id in &plan.invoices {
+            if !self.model.invoices.contains_key(id) {
+                continue;
+            }
+            let (status, body) = get(*id).await;
+            let path = format!("download({}.csv)", self.describe(&gid("Invoice", *id)));
+            if self.sees(&self.model.invoice_object(*id)) {
+                let lines = self
+                    .model
+                    .invoice_lines
+                    .values()
+                    .filter(|line| line.invoice == *id)
+                    .count();
+                // The BOM, the header, one row per line.
+                let rows = body.trim_end_matches("\r\n").split("\r\n").count();
+                if status != 200 || !body.starts_with('\u{feff}') || rows != lines + 1 {
+                    self.fail(
+                        &path,
+                        format!(
+                            "expected 200 with a header and {lines} rows, got {status}: {body}"
+                        ),
+                    );
+                }
+            } else if status != missing_status || body != missing_body {
+                self.fail(
+                    &path,
+                    format!(
+                        "expected the 404 of a missing invoice ({missing_body}), got {status}: {body}"
+                    ),
+                );
             }
         }
     }
@@ -1158,6 +1387,12 @@ impl Check<'_> {
             .related
             .filter(|r| self.sees(&model.ticket_object(*r)))
             .map(|r| json!({ "id": gid("Ticket", r), "commentCount": self.visible_comments(r).len() }));
+        let line = self.live_line_of(id);
+        let line_id = line.map_or(Value::Null, |l| json!({ "id": gid("InvoiceLine", l) }));
+        let invoice = line.map_or(
+            Value::Null,
+            |l| json!({ "id": gid("Invoice", model.invoice_lines[&l].invoice) }),
+        );
         let want = json!({
             "id": gid("Ticket", id),
             "reference": ticket.reference,
@@ -1166,7 +1401,12 @@ impl Check<'_> {
             "internalReference": ticket.internal_reference,
             "organisation": { "id": gid("Organisation", ticket.organisation) },
             "createdBy": self.person(ticket.created_by),
-            "order": if order { json!({ "recipientName": ticket.recipient }) } else { Value::Null },
+            "order": if order {
+                json!({ "recipientName": ticket.recipient, "invoice": invoice })
+            } else {
+                Value::Null
+            },
+            "invoiceLine": line_id,
             "relatedTicket": related,
             "commentCount": comments.len(),
             "comments": {
@@ -1374,6 +1614,46 @@ impl Check<'_> {
                 &format!("na{i}: node(Attachment {id})"),
                 want,
                 &data[format!("na{i}")],
+            );
+        }
+        for (i, id) in plan.invoices.iter().enumerate() {
+            let want = if model.invoices.contains_key(id) && self.sees(&model.invoice_object(*id)) {
+                let lines = model
+                    .invoice_lines
+                    .iter()
+                    .filter(|(line, row)| {
+                        row.invoice == *id && self.sees(&model.invoice_line_object(**line))
+                    })
+                    .count();
+                json!({
+                    "__typename": "Invoice",
+                    "id": gid("Invoice", *id),
+                    "organisation": { "id": gid("Organisation", model.invoices[id].organisation) },
+                    "lines": { "totalCount": lines },
+                })
+            } else {
+                Value::Null
+            };
+            self.same(
+                &format!("ni{i}: node(Invoice {id})"),
+                want,
+                &data[format!("ni{i}")],
+            );
+        }
+        for (i, id) in plan.invoice_lines.iter().enumerate() {
+            let want = if model.invoice_lines.contains_key(id)
+                && self.sees(&model.invoice_line_object(*id))
+            {
+                let mut want = self.invoice_line(*id);
+                want["__typename"] = json!("InvoiceLine");
+                want
+            } else {
+                Value::Null
+            };
+            self.same(
+                &format!("nl{i}: node(InvoiceLine {id})"),
+                want,
+                &data[format!("nl{i}")],
             );
         }
     }

@@ -55,6 +55,12 @@ const TYPES: &[(&str, &str)] = &[
     ("Feedback", "roots"),
     ("FeedbackConnection", "roots"),
     ("FeedbackEdge", "roots"),
+    ("Invoice", "invoiceById"),
+    ("InvoiceConnection", "roots"),
+    ("InvoiceEdge", "roots"),
+    ("InvoiceLine", "invoiceById"),
+    ("InvoiceLineConnection", "invoiceById"),
+    ("InvoiceLineEdge", "invoiceById"),
 ];
 
 /// Object types no read reaches, and why.
@@ -89,6 +95,14 @@ const EXCLUDED_TYPES: &[(&str, &str)] = &[
         "UploadAttachmentPayload",
         "returned by uploadAttachment only",
     ),
+    (
+        "InvoicePayload",
+        "returned by markInvoicePaid, voidInvoice and reissueInvoice only",
+    ),
+    (
+        "IssueQuarterlyInvoicesPayload",
+        "returned by issueQuarterlyInvoices only",
+    ),
 ];
 
 /// `Query` fields, and the battery operation that reads each.
@@ -102,6 +116,8 @@ const ROOT_FIELDS: &[(&str, &str)] = &[
     ("tickets", "ticketFilters"),
     ("ticket", "ticketById"),
     ("ticketByReference", "ticketByReference"),
+    ("invoices", "roots"),
+    ("invoice", "invoiceById"),
     ("node", "node"),
 ];
 
@@ -126,6 +142,10 @@ const EXCLUDED_MUTATIONS: &[(&str, &str)] = &[
     ("addComment", WRITE),
     ("giveFeedback", WRITE),
     ("uploadAttachment", WRITE),
+    ("issueQuarterlyInvoices", WRITE),
+    ("markInvoicePaid", WRITE),
+    ("voidInvoice", WRITE),
+    ("reissueInvoice", WRITE),
 ];
 
 /// Arguments no operation needs to pass, by name, and why.
@@ -142,7 +162,10 @@ const EXCLUDED_ARGUMENTS: &[(&str, &str)] = &[
 ];
 
 /// Reads outside GraphQL, and the battery operation that makes them.
-pub const HTTP_READS: &[(&str, &str)] = &[("GET /attachments/{id}", "download")];
+pub const HTTP_READS: &[(&str, &str)] = &[
+    ("GET /attachments/{id}", "download"),
+    ("GET /invoices/{id}.csv", "download"),
+];
 
 const INTROSPECTION: &str = r"{
   __schema {

@@ -342,6 +342,7 @@ impl Writer<'_> {
             billing_address: Set(Some(format!("Rue {n}, 1000 Lausanne"))),
             price_standard_cents: Set(price),
             price_learning_cents: Set(price + 10_000),
+            locale: Set(enums::Locale::Fr),
             vat_rate_bp: Set(810),
             created_at: Set(self.start),
             updated_at: Set(self.start),
