@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::tickets::loaders::{
     CommentsByTicketLoader, EventsByTicketLoader, OrderByTicketLoader, TicketLoader,
 };
-use crate::users::loaders::PersonLoader;
+use crate::users::loaders::{PersonLoader, UsersByOrganisationLoader};
 
 /// Adds the viewer's loaders to a GraphQL request.
 pub fn register(
@@ -35,6 +35,7 @@ pub fn register(
         [
             OrganisationLoader,
             PersonLoader,
+            UsersByOrganisationLoader,
             TicketLoader,
             OrderByTicketLoader,
             CommentsByTicketLoader,

@@ -49,6 +49,21 @@ pub fn parse_global_id(id: &ID, type_name: &str, field: &str) -> AppResult<i64> 
     }
 }
 
+/// The complexity of one page of a connection: its child selection's
+/// complexity times the number of items the page may hold (`first` or
+/// `last`, within `0..=MAX_PAGE_SIZE`, or the default size). Every paged
+/// field names it in its `complexity` attribute, so that a nested list
+/// weighs what it may return.
+pub fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(0, MAX_PAGE_SIZE);
+    usize::try_from(size)
+        .unwrap_or(0)
+        .saturating_mul(child_complexity)
+}
+
 /// Pagination arguments, checked.
 #[derive(Debug, Clone)]
 pub struct PageArgs {

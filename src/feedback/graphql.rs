@@ -47,9 +47,7 @@ pub struct FeedbackQuery;
 impl FeedbackQuery {
     /// Feedback the viewer may read, newest first: staff all, managers
     /// their organisation's, members their own.
-    #[graphql(
-        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::relay::page_complexity(first, last, child_complexity)")]
     async fn feedback(
         &self,
         ctx: &Context<'_>,

@@ -45,9 +45,7 @@ pub struct InvoicesQuery;
 impl InvoicesQuery {
     /// The invoices the viewer may see (PARTNER_MANAGER: the organisation's;
     /// staff: all; PARTNER_MEMBER: none), filtered and ordered.
-    #[graphql(
-        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::relay::page_complexity(first, last, child_complexity)")]
     #[expect(clippy::too_many_arguments, reason = "Relay's four paging arguments")]
     async fn invoices(
         &self,

@@ -132,9 +132,7 @@ impl Invoice {
     }
 
     /// One line per invoiced order, in line order.
-    #[graphql(
-        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::relay::page_complexity(first, last, child_complexity)")]
     async fn lines(
         &self,
         ctx: &Context<'_>,

@@ -17,9 +17,7 @@ pub struct OrganisationsQuery;
 #[Object]
 impl OrganisationsQuery {
     /// Organisations the viewer may see (partners: their own; staff: all), by name.
-    #[graphql(
-        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::relay::page_complexity(first, last, child_complexity)")]
     async fn organisations(
         &self,
         ctx: &Context<'_>,

@@ -1,5 +1,6 @@
 //! GraphQL types of organisations.
 
+use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::organisations;
@@ -7,6 +8,7 @@ use entity::organisations;
 use crate::context::ContextExt as _;
 use crate::error::AppResult;
 use crate::relay::{self, Page, PageArgs};
+use crate::users::loaders::UsersByOrganisationLoader;
 use crate::users::types::{Locale, User};
 
 /// Whether an organisation is a partner (a customer) or the provider.
@@ -118,9 +120,7 @@ impl Organisation {
     }
 
     /// The organisation's users the viewer may see, by display name.
-    #[graphql(
-        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::relay::page_complexity(first, last, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -130,7 +130,12 @@ impl Organisation {
         before: Option<String>,
     ) -> AppResult<Page<User>> {
         let args = PageArgs::parse(first, after, last, before)?;
-        crate::users::graphql::list_users(ctx.state()?, ctx.scope()?, Some(self.0.id), args).await
+        let users = ctx
+            .loader::<DataLoader<UsersByOrganisationLoader>>()?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        relay::paginate_loaded(users, args, |user| user.id, User::new)
     }
 }
 
@@ -138,7 +143,7 @@ impl Organisation {
     /// Loads an organisation through the request's `OrganisationLoader`
     /// (batched, scoped); NOT_FOUND when the viewer may not see it.
     pub async fn load(ctx: &Context<'_>, id: i64) -> AppResult<Organisation> {
-        ctx.loader::<async_graphql::dataloader::DataLoader<super::loaders::OrganisationLoader>>()?
+        ctx.loader::<DataLoader<super::loaders::OrganisationLoader>>()?
             .load_one(id)
             .await?
             .map(Organisation)

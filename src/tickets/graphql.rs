@@ -77,9 +77,7 @@ impl TicketsQuery {
     /// The tickets the viewer may see (partner members: their own, or the
     /// organisation's when its visibility is ORGANISATION; managers: the
     /// organisation's; staff: all), filtered and ordered.
-    #[graphql(
-        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::relay::page_complexity(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "a Relay connection field: its arguments are the schema's"

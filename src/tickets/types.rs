@@ -175,6 +175,7 @@ impl Ticket {
     }
 
     /// The messages on the ticket, oldest first. Partners see PUBLIC ones only.
+    #[graphql(complexity = "relay::page_complexity(first, last, child_complexity)")]
     async fn comments(
         &self,
         ctx: &Context<'_>,

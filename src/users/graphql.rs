@@ -24,9 +24,7 @@ impl UsersQuery {
 
     /// Users the viewer may see (partners: their organisation; staff: all),
     /// by display name, optionally of one organisation.
-    #[graphql(
-        complexity = "(first.or(last).unwrap_or(20).clamp(0, 100) as usize).saturating_mul(child_complexity)"
-    )]
+    #[graphql(complexity = "crate::relay::page_complexity(first, last, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,

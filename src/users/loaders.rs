@@ -1,6 +1,7 @@
-//! Per-request loader of people by id, through the viewer's scope: the
-//! viewer's own colleagues, plus the authors and actors of the comments and
-//! events it may see (SPEC §3: staff are known to partners by name only).
+//! Per-request loaders of users, through the viewer's scope: people by id
+//! (the viewer's own colleagues, plus the authors and actors of the
+//! comments and events it may see; SPEC §3: staff are known to partners by
+//! name only), and the users of each organisation.
 
 use std::collections::HashMap;
 
@@ -29,5 +30,34 @@ impl Loader<i64> for PersonLoader {
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// The users of each organisation the viewer may see, by display name, by
+/// organisation id: `organisations { users }` costs one statement for a
+/// whole page of organisations.
+pub struct UsersByOrganisationLoader {
+    pub db: DatabaseConnection,
+    pub scope: Scope,
+}
+
+impl Loader<i64> for UsersByOrganisationLoader {
+    type Value = Vec<users::Model>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = self
+            .scope
+            .users()
+            .filter(users::Column::OrganisationId.is_in(keys.iter().copied()))
+            .order_by_asc(users::Column::DisplayName)
+            .order_by_asc(users::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut grouped: HashMap<i64, Self::Value> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.organisation_id).or_default().push(row);
+        }
+        Ok(grouped)
     }
 }

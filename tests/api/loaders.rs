@@ -1,6 +1,7 @@
 //! Relations load through per-request DataLoaders: the number of SQL
 //! statements of a request does not grow with the number of items on a page.
 
+use entity::enums::{OrganisationKind, Role, TicketVisibility};
 use serde_json::json;
 
 use crate::helpers::{TestApp, world};
@@ -135,4 +136,67 @@ async fn a_page_of_invoices_with_their_lines_costs_the_same_statements_at_any_si
         );
         assert!(large <= 12, "about one statement per relation, got {large}");
     }
+}
+
+const ORGANISATIONS: &str = "query($n: Int!) { organisations(first: $n) { edges { node {
+  name
+  users { totalCount edges { node { displayName email organisation { name } } } }
+} } } }";
+
+#[tokio::test]
+async fn a_page_of_organisations_with_their_users_costs_the_same_statements_at_any_size() {
+    let w = world().await;
+    for i in 0..12 {
+        let organisation = w
+            .app
+            .create_organisation(
+                &format!("Partner {i:02}"),
+                OrganisationKind::Partner,
+                TicketVisibility::Organisation,
+            )
+            .await;
+        for role in [Role::PartnerManager, Role::PartnerMember] {
+            w.app
+                .create_user(&organisation, role, &format!("{role:?} {i:02}"))
+                .await;
+        }
+    }
+    let staff = w.token(&w.staff).await;
+
+    // The setup holds: the large page has 12 organisations, each with its
+    // users, read through the loader.
+    let body = w
+        .app
+        .graphql(ORGANISATIONS, json!({ "n": 12 }), Some(&staff))
+        .await;
+    let edges = body["data"]["organisations"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no page: {body}"));
+    assert_eq!(edges.len(), 12, "{body}");
+    for edge in edges {
+        let organisation = &edge["node"];
+        let users = organisation["users"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no users: {organisation}"));
+        assert!(!users.is_empty(), "{organisation}");
+        assert_eq!(
+            organisation["users"]["totalCount"],
+            json!(users.len()),
+            "{organisation}"
+        );
+        for user in users {
+            assert_eq!(
+                user["node"]["organisation"]["name"], organisation["name"],
+                "a user listed under the wrong organisation: {organisation}"
+            );
+        }
+    }
+
+    let small = statements(&w.app, &staff, ORGANISATIONS, json!({ "n": 2 })).await;
+    let large = statements(&w.app, &staff, ORGANISATIONS, json!({ "n": 12 })).await;
+    // An N+1 would add ten statements (one per extra organisation).
+    assert!(
+        large <= small + 1,
+        "statements for 2 organisations: {small}, for 12: {large}: N+1 crept in"
+    );
 }

@@ -2,8 +2,8 @@
 //! world, each answer compared with what the oracle allows.
 //!
 //! Operations (the names [`super::coverage`] refers to):
-//! - `roots`: `viewer`; `organisations`, `users`, `feedback` with
-//!   `totalCount` and page info;
+//! - `roots`: `viewer`; `organisations` (with each one's `users`), `users`,
+//!   `feedback` with `totalCount` and page info;
 //! - `organisationById`: `organisation(id:)` for every organisation of the
 //!   world (and one that never existed) with `users`; `users(organisationId:)`
 //!   for each;
@@ -49,6 +49,11 @@ const MISSING: i64 = 2_000_000_000;
 /// Page sizes the battery asks for.
 const ROOT_PAGE: usize = 20;
 const NESTED_PAGE: usize = 20;
+/// A ticket's comments: a world gives each ticket at most 2 (see `world`),
+/// so a page of 5 still holds every one and says no more follow, while the
+/// server weighs each ticket's comment page at 5 items, not 20, against its
+/// complexity limit.
+const COMMENT_PAGE: usize = 5;
 const TICKET_PAGE: usize = 20;
 
 /// A GraphQL operation of the battery: its selection on `Query`. Aliases
@@ -67,9 +72,12 @@ impl Operation {
 }
 
 /// The operations sent together, one request per group (each group stays
-/// within the server's complexity limit for the largest worlds).
-const REQUESTS: [&[&str]; 4] = [
-    &["roots", "organisationById", "userById"],
+/// within the server's complexity limit for the largest worlds, where a
+/// nested page weighs its page size: `roots`, with a page of organisations
+/// each with a page of users, is a request of its own).
+const REQUESTS: [&[&str]; 5] = [
+    &["roots"],
+    &["organisationById", "userById"],
     &["ticketFilters", "ticketsByOwner"],
     &["ticketById", "ticketByReference", "node"],
     &["invoiceById"],
@@ -478,7 +486,7 @@ fn ticket_fields(all: bool) -> String {
             "id reference kind status internalReference organisation {{ id }}
              createdBy {{ {PERSON} }} order {{ recipientName invoice {{ id }} }} invoiceLine {{ id }}
              relatedTicket {{ id commentCount }}
-             comments(first: {NESTED_PAGE}) {{
+             comments(first: {COMMENT_PAGE}) {{
                totalCount pageInfo {{ hasNextPage }}
                nodes {{ id visibility author {{ {PERSON} }} ticket {{ id }} }}
              }}
@@ -495,7 +503,7 @@ fn ticket_fields(all: bool) -> String {
                   deviceModel serialNumber shippedAt trackingNumber invoice {{ id }} }}
          invoiceLine {{ id }}
          relatedTicket {{ id commentCount }}
-         comments(first: {NESTED_PAGE}) {{
+         comments(first: {COMMENT_PAGE}) {{
            totalCount pageInfo {{ hasNextPage }}
            edges {{ cursor node {{ id body visibility createdAt author {{ {PERSON} }} ticket {{ id }} }} }}
            nodes {{ id }}
@@ -518,7 +526,13 @@ pub fn documents(plan: &Plan) -> Vec<Operation> {
                organisations(first: {ROOT_PAGE}) {{
                  totalCount
                  pageInfo {{ hasPreviousPage hasNextPage startCursor endCursor }}
-                 edges {{ cursor node {{ {ORGANISATION_CHECKED} }} }}
+                 edges {{ cursor node {{
+                   {ORGANISATION_CHECKED}
+                   users(first: {NESTED_PAGE}) {{
+                     totalCount pageInfo {{ hasNextPage }}
+                     edges {{ cursor node {{ id displayName email }} }}
+                   }}
+                 }} }}
                  nodes {{ id }}
                }}
                users(first: {ROOT_PAGE}) {{
@@ -704,7 +718,7 @@ pub fn documents(plan: &Plan) -> Vec<Operation> {
         &mut plan.comments.iter().copied(),
         &format!(
             "visibility author {{ {PERSON} }}
-             ticket {{ id commentCount comments {{ totalCount nodes {{ id }} }} }}"
+             ticket {{ id commentCount comments(first: {COMMENT_PAGE}) {{ totalCount nodes {{ id }} }} }}"
         ),
     );
     node(
@@ -1076,7 +1090,28 @@ impl Check<'_> {
         ) {
             if let Some(id) = row_id(&node, "Organisation") {
                 let want = self.organisation(id);
-                self.same(&format!("organisations[{id}]"), want, &node);
+                let path = format!("organisations[{id}]");
+                self.same(&path, want, &node);
+                // The users of a whole page of organisations load in one
+                // batch: each organisation must get its own, and only those
+                // the viewer may see.
+                let members = self.users_of(id);
+                for user in self.list(
+                    &format!("{path}.users"),
+                    &node["users"],
+                    &members,
+                    NESTED_PAGE,
+                ) {
+                    if let Some(user_id) = row_id(&user, "User") {
+                        let want = self.user(user_id);
+                        let want = json!({
+                            "id": want["id"],
+                            "displayName": want["displayName"],
+                            "email": want["email"],
+                        });
+                        self.same(&format!("{path}.users[{user_id}]"), want, &user);
+                    }
+                }
             }
         }
 
@@ -1411,7 +1446,7 @@ impl Check<'_> {
             "commentCount": comments.len(),
             "comments": {
                 "totalCount": comments.len(),
-                "pageInfo": { "hasNextPage": comments.len() > NESTED_PAGE },
+                "pageInfo": { "hasNextPage": comments.len() > COMMENT_PAGE },
             },
         });
         self.same(path, want, actual);
@@ -1421,7 +1456,7 @@ impl Check<'_> {
             &format!("{path}.comments"),
             &actual["comments"],
             &comments,
-            NESTED_PAGE,
+            COMMENT_PAGE,
         ) {
             if let Some(c) = row_id(&node, "Comment").and_then(|c| model.comments.get(&c)) {
                 let want = json!({
@@ -1579,7 +1614,7 @@ impl Check<'_> {
                 &format!("{path}.ticket.comments"),
                 &actual["ticket"]["comments"],
                 &siblings,
-                NESTED_PAGE,
+                COMMENT_PAGE,
             );
         }
         for (i, id) in plan.feedback.iter().enumerate() {

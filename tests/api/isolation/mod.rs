@@ -22,7 +22,7 @@
 //!
 //! Cost, measured on 2 cores (debug build, default seed): the 64 worlds
 //! hold about 500 users, 500 tickets, 500 comments and 320 attachments;
-//! each user sends 3 GraphQL requests (the 8 operations, grouped within the
+//! each user sends 4 GraphQL requests (the 8 operations, grouped within the
 //! complexity limit) and one download per attachment of its world, about
 //! 1,500 requests and 3,000 downloads in all, some 97,000 SQL statements.
 //! SQLite: 37 s; PostgreSQL: 44 s. The server's debug build spends about
