@@ -104,7 +104,9 @@ async fn graphql_handler(
         Ok(request) => request,
         Err(err) => return err.into_response(),
     };
-    if method == Method::GET && is_mutation(&request) {
+    // axum answers HEAD with the GET route: every method but POST is
+    // queries only, so that no HEAD (or other) request can run a mutation.
+    if method != Method::POST && is_mutation(&request) {
         return AppError::InvalidRequest(InvalidRequest::MutationOverGet).into_response();
     }
     let (user, viewer) = match crate::auth::authenticate(&state.app, &headers).await {
@@ -160,7 +162,7 @@ async fn read_request(
     query: Option<String>,
     body: axum::body::Body,
 ) -> Result<async_graphql::Request, AppError> {
-    if method == Method::GET {
+    if method != Method::POST {
         return async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default())
             .map_err(invalid_request);
     }

@@ -14,6 +14,13 @@ use crate::error::AppError;
 use crate::policy::{self, Viewer};
 use crate::state::AppState;
 
+/// The credentials of an `Authorization: Bearer <token>` header. The
+/// scheme is case-insensitive (RFC 7235 §2.1): `bearer` and `BEARER` count.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
+
 /// The request's user, if it sent a token. A token that is present but
 /// invalid for any reason is an error, never an anonymous request.
 pub async fn authenticate(
@@ -26,7 +33,7 @@ pub async fn authenticate(
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer_token)
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(AppError::Unauthenticated)?;

@@ -294,6 +294,16 @@ async fn non_bearer_authorization_is_rejected() {
     }
 }
 
+/// RFC 7235 §2.1: the authentication scheme is case-insensitive.
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let s = subject().await;
+    for scheme in ["bearer", "BEARER", "BeArEr"] {
+        let response = viewer_with_authorization(&s.app, &format!("{scheme} {}", s.token)).await;
+        expect_accepted(response, &s.member, scheme).await;
+    }
+}
+
 #[tokio::test]
 async fn empty_bearer_token_is_rejected() {
     let s = subject().await;

@@ -164,3 +164,38 @@ async fn transport_errors_keep_their_status_and_use_the_api_codes() {
     assert_eq!(status, 401);
     assert_eq!(error["extensions"]["code"], "UNAUTHENTICATED", "{error}");
 }
+
+/// axum answers HEAD through the GET route; a HEAD request with a JSON
+/// body once ran the mutation in it. Every method but POST is queries only.
+#[tokio::test]
+async fn a_head_request_never_runs_a_mutation() {
+    use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+    let w = world().await;
+    let token = w.token(&w.member).await;
+    let give = json!({
+        "query": "mutation { giveFeedback(message: \"sent by HEAD\") { feedback { id } } }",
+    });
+    w.app
+        .client
+        .head(format!("{}/graphql", w.app.address))
+        .bearer_auth(&token)
+        .json(&give)
+        .send()
+        .await
+        .expect("request");
+    let with_query = w
+        .app
+        .client
+        .head(format!("{}/graphql", w.app.address))
+        .bearer_auth(&token)
+        .query(&[("query", give["query"].as_str().expect("query"))])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(with_query.status(), 405);
+    let stored = entity::feedback::Entity::find()
+        .count(&w.app.state.db)
+        .await
+        .expect("count feedback");
+    assert_eq!(stored, 0, "no feedback may be written by a HEAD request");
+}
