@@ -34,7 +34,11 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any object by its global id; null when absent or not visible.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as read from any object's `id`.")] id: ID,
+    ) -> AppResult<Option<Node>> {
         let scope = ctx.scope()?;
         let db = &ctx.state()?.db;
         let Some((type_name, row_id)) = relay::from_global_id(&id) else {

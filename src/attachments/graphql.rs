@@ -36,7 +36,10 @@ impl AttachmentsMutation {
     async fn upload_attachment(
         &self,
         ctx: &Context<'_>,
-        ticket_id: ID,
+        #[graphql(desc = "The ticket to attach the file to.")] ticket_id: ID,
+        #[graphql(
+            desc = "The file: a multipart part named in the request's `map` (PDF, PNG or JPEG, up to 10 MiB)."
+        )]
         file: Upload,
     ) -> AppResult<UploadAttachmentPayload> {
         let ticket_id =

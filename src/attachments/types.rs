@@ -34,6 +34,9 @@ pub fn download_path(attachment_id: i64) -> String {
     )
 }
 
+/// A file on a ticket, such as a training certificate or a photo of a
+/// damage: a PDF, PNG or JPEG of at most 10 MiB. Seen by whoever sees the
+/// ticket.
 #[Object]
 impl Attachment {
     /// Global object id.
@@ -64,6 +67,7 @@ impl Attachment {
         &self.0.sha256
     }
 
+    /// When the file was uploaded.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -56,8 +56,8 @@ impl AuthMutation {
     async fn login(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        password: String,
+        #[graphql(desc = "The account's email, in any letter case.")] email: String,
+        #[graphql(desc = "The account's password.")] password: String,
     ) -> AppResult<LoginPayload> {
         let request = ctx.request()?;
         let outcome =
@@ -70,7 +70,7 @@ impl AuthMutation {
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
-        email: String,
+        #[graphql(desc = "The email of the account whose password is forgotten.")] email: String,
     ) -> AppResult<RequestPasswordResetPayload> {
         service::request_password_reset(ctx.state()?, &email).await?;
         Ok(RequestPasswordResetPayload {
@@ -84,8 +84,9 @@ impl AuthMutation {
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The token from the link in the reset or invitation email.")]
         token: String,
-        new_password: String,
+        #[graphql(desc = "The new password: 10 to 128 characters.")] new_password: String,
     ) -> AppResult<ResetPasswordPayload> {
         service::reset_password(ctx.state()?, &token, &new_password).await?;
         Ok(ResetPasswordPayload { ok: true })
@@ -96,8 +97,8 @@ impl AuthMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        current_password: String,
-        new_password: String,
+        #[graphql(desc = "The viewer's password as it is now.")] current_password: String,
+        #[graphql(desc = "The new password: 10 to 128 characters.")] new_password: String,
     ) -> AppResult<LoginPayload> {
         let request = ctx.request()?;
         let user = request.user.as_ref().ok_or(AppError::Unauthenticated)?;

@@ -16,6 +16,8 @@ pub const TYPE_NAME: &str = "Feedback";
 #[derive(Debug, Clone)]
 pub struct Feedback(pub feedback::Model);
 
+/// A message a partner sent to the provider with the "give feedback"
+/// button, about the service rather than one ticket.
 #[Object]
 impl Feedback {
     /// Global object id.
@@ -23,18 +25,22 @@ impl Feedback {
         relay::to_global_id(TYPE_NAME, self.0.id)
     }
 
+    /// The message as written (1 to 5,000 characters, line breaks kept).
     async fn message(&self) -> &str {
         &self.0.message
     }
 
+    /// When it was sent.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// Who sent it; null when the viewer may not know them.
     async fn author(&self, ctx: &Context<'_>) -> AppResult<Option<Person>> {
         Person::load(ctx, self.0.author_id).await
     }
 
+    /// The organisation of the author.
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Organisation> {
         Organisation::load(ctx, self.0.organisation_id).await
     }
@@ -51,9 +57,21 @@ impl FeedbackQuery {
     async fn feedback(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list, or after `after`: 0 to 100. A page holds 20 items when neither `first` nor `last` is given. Not together with `last`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor` to get the next page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list, or before `before`: 0 to 100. Not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor` to get the previous page)."
+        )]
         before: Option<String>,
     ) -> AppResult<Page<Feedback>> {
         let args = PageArgs::parse(first, after, last, before)?;
@@ -77,6 +95,7 @@ impl FeedbackQuery {
 /// The sent feedback.
 #[derive(SimpleObject)]
 pub struct GiveFeedbackPayload {
+    /// The feedback as stored.
     pub feedback: Feedback,
 }
 
@@ -89,6 +108,7 @@ impl FeedbackMutation {
     async fn give_feedback(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The message: 1 to 5,000 characters, line breaks allowed.")]
         message: String,
     ) -> AppResult<GiveFeedbackPayload> {
         let row = super::service::give_feedback(ctx.state()?, ctx.scope()?, &message).await?;

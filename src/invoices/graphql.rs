@@ -19,6 +19,7 @@ use crate::tickets::types::TYPE_NAME as TICKET;
 /// Which invoices to list; every criterion narrows the list.
 #[derive(InputObject, Default)]
 pub struct InvoiceFilter {
+    /// Only the invoices of this organisation.
     pub organisation_id: Option<ID>,
     /// Any of these statuses.
     pub status: Option<Vec<InvoiceStatus>>,
@@ -50,11 +51,26 @@ impl InvoicesQuery {
     async fn invoices(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which invoices to list; all the viewer may see when omitted.")]
         filter: Option<InvoiceFilter>,
-        order_by: Option<InvoiceOrder>,
+        #[graphql(desc = "The order of the list; newest first when omitted.")] order_by: Option<
+            InvoiceOrder,
+        >,
+        #[graphql(
+            desc = "How many items to return from the start of the list, or after `after`: 0 to 100. A page holds 20 items when neither `first` nor `last` is given. Not together with `last`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor` to get the next page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list, or before `before`: 0 to 100. Not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor` to get the previous page)."
+        )]
         before: Option<String>,
     ) -> AppResult<Page<Invoice>> {
         let args = PageArgs::parse(first, after, last, before)?;
@@ -74,7 +90,11 @@ impl InvoicesQuery {
     }
 
     /// One invoice by id; null when absent or not visible.
-    async fn invoice(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Invoice>> {
+    async fn invoice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The invoice's global id.")] id: ID,
+    ) -> AppResult<Option<Invoice>> {
         let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
         find(ctx, row_id).await
     }
@@ -109,6 +129,7 @@ pub async fn find(ctx: &Context<'_>, row_id: i64) -> AppResult<Option<Invoice>> 
 /// The invoice after a step.
 #[derive(SimpleObject)]
 pub struct InvoicePayload {
+    /// The invoice as it is now.
     pub invoice: Invoice,
 }
 
@@ -136,8 +157,8 @@ impl InvoicesMutation {
     async fn issue_quarterly_invoices(
         &self,
         ctx: &Context<'_>,
-        year: i32,
-        quarter: i32,
+        #[graphql(desc = "The calendar year, such as 2026.")] year: i32,
+        #[graphql(desc = "The quarter of the year: 1 to 4.")] quarter: i32,
     ) -> AppResult<IssueQuarterlyInvoicesPayload> {
         let scope = ctx.scope()?;
         let quarter = Quarter::new(year, quarter).map_err(|e| {
@@ -161,7 +182,10 @@ impl InvoicesMutation {
     async fn mark_invoice_paid(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The invoice that was paid.")] id: ID,
+        #[graphql(
+            desc = "When the payment arrived: not in the future, and not before the invoice's issue date."
+        )]
         paid_at: DateTime<Utc>,
     ) -> AppResult<InvoicePayload> {
         let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
@@ -177,7 +201,8 @@ impl InvoicesMutation {
     async fn void_invoice(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The invoice to void.")] id: ID,
+        #[graphql(desc = "Why it is voided: 1 to 2,000 characters, line breaks allowed.")]
         reason: String,
     ) -> AppResult<InvoicePayload> {
         let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
@@ -189,7 +214,11 @@ impl InvoicesMutation {
 
     /// Issues a new invoice for a shipped order of a PER_ORDER organisation
     /// whose invoice was voided. STAFF and ADMIN.
-    async fn reissue_invoice(&self, ctx: &Context<'_>, ticket_id: ID) -> AppResult<InvoicePayload> {
+    async fn reissue_invoice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The ticket of the shipped order to invoice again.")] ticket_id: ID,
+    ) -> AppResult<InvoicePayload> {
         let row_id = relay::parse_global_id(&ticket_id, TICKET, "ticketId")?;
         let invoice = service::reissue(ctx.state()?, ctx.scope()?, row_id).await?;
         Ok(InvoicePayload {

@@ -30,10 +30,13 @@ pub enum InvoiceStatus {
     Void,
 }
 
-/// A bill to an organisation (seed §6). Amounts are CHF cents.
+/// A bill to an organisation. Amounts are CHF cents.
 #[derive(Debug, Clone)]
 pub struct Invoice(pub invoices::Model);
 
+/// A bill to a partner organisation for its shipped orders: one per order
+/// or one per quarter, as its billing mode says. Amounts are in CHF cents.
+/// Visible to the organisation's PARTNER_MANAGERs and to staff.
 #[Object]
 impl Invoice {
     /// Global object id.
@@ -67,6 +70,7 @@ impl Invoice {
         self.0.period_end
     }
 
+    /// Issued, paid or void.
     async fn status(&self) -> InvoiceStatus {
         self.0.status.into()
     }
@@ -106,6 +110,7 @@ impl Invoice {
         self.0.billing_address.as_deref()
     }
 
+    /// When the invoice was issued and emailed.
     async fn issued_at(&self) -> DateTime<Utc> {
         self.0.issued_at
     }
@@ -136,9 +141,21 @@ impl Invoice {
     async fn lines(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list, or after `after`: 0 to 100. A page holds 20 items when neither `first` nor `last` is given. Not together with `last`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor` to get the next page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list, or before `before`: 0 to 100. Not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor` to get the previous page)."
+        )]
         before: Option<String>,
     ) -> AppResult<Page<InvoiceLine>> {
         let args = PageArgs::parse(first, after, last, before)?;
@@ -160,6 +177,9 @@ pub fn csv_url(id: i64) -> String {
 #[derive(Debug, Clone)]
 pub struct InvoiceLine(pub invoice_lines::Model);
 
+/// One invoiced order on an invoice: a snapshot of the order, its device
+/// and its price taken when the invoice was issued; later changes to the
+/// ticket do not alter it.
 #[Object]
 impl InvoiceLine {
     /// Global object id.
@@ -201,6 +221,7 @@ impl InvoiceLine {
         self.0.shipped_at
     }
 
+    /// The shipped laptop's model.
     async fn device_model(&self) -> &str {
         &self.0.device_model
     }

@@ -21,9 +21,21 @@ impl OrganisationsQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list, or after `after`: 0 to 100. A page holds 20 items when neither `first` nor `last` is given. Not together with `last`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor` to get the next page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list, or before `before`: 0 to 100. Not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor` to get the previous page)."
+        )]
         before: Option<String>,
     ) -> AppResult<Page<Organisation>> {
         let args = PageArgs::parse(first, after, last, before)?;
@@ -45,7 +57,11 @@ impl OrganisationsQuery {
     }
 
     /// One organisation by id; null when absent or not visible.
-    async fn organisation(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Organisation>> {
+    async fn organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation's global id.")] id: ID,
+    ) -> AppResult<Option<Organisation>> {
         let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
         let found = ctx.scope()?.organisation(&ctx.state()?.db, row_id).await;
         Ok(policy::null_if_absent(found)?.map(Organisation))
@@ -55,6 +71,7 @@ impl OrganisationsQuery {
 /// A partner organisation to create.
 #[derive(InputObject)]
 pub struct CreateOrganisationInput {
+    /// The organisation's name: 1 to 200 characters on one line.
     pub name: String,
     /// Whether its members see each other's tickets; CREATOR_ONLY when omitted.
     pub ticket_visibility: Option<TicketVisibility>,
@@ -62,6 +79,8 @@ pub struct CreateOrganisationInput {
     pub billing_mode: Option<BillingMode>,
     /// Required for a partner: its invoices are emailed there.
     pub billing_email: Option<String>,
+    /// Postal address printed on invoices: up to 500 characters, several
+    /// lines allowed.
     pub billing_address: Option<String>,
     /// Unit price of a standard laptop, in CHF cents.
     pub standard_unit_price_cents: i64,
@@ -76,6 +95,7 @@ pub struct CreateOrganisationInput {
 /// The created organisation.
 #[derive(SimpleObject)]
 pub struct CreateOrganisationPayload {
+    /// The new organisation.
     pub organisation: Organisation,
 }
 
@@ -88,6 +108,7 @@ impl OrganisationsMutation {
     async fn create_organisation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The organisation's name, billing and prices.")]
         input: CreateOrganisationInput,
     ) -> AppResult<CreateOrganisationPayload> {
         let organisation = service::create_organisation(
@@ -122,7 +143,8 @@ impl OrganisationsMutation {
     async fn update_organisation(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The organisation to change.")] id: ID,
+        #[graphql(desc = "The settings to change; omitted ones stay as they are.")]
         input: UpdateOrganisationInput,
     ) -> AppResult<UpdateOrganisationPayload> {
         let scope = ctx.scope()?;
@@ -153,7 +175,9 @@ impl OrganisationsMutation {
 /// Changes to an organisation's settings; omitted fields stay as they are.
 #[derive(InputObject, Default)]
 pub struct UpdateOrganisationInput {
+    /// The organisation's name: 1 to 200 characters on one line.
     pub name: Option<String>,
+    /// Whether its members see each other's tickets.
     pub ticket_visibility: Option<TicketVisibility>,
     /// STAFF may change this one; every other field is ADMIN's.
     pub billing_mode: Option<BillingMode>,
@@ -162,8 +186,11 @@ pub struct UpdateOrganisationInput {
     pub billing_email: Option<String>,
     /// An empty string removes it.
     pub billing_address: Option<String>,
+    /// Unit price of a standard laptop, in CHF cents.
     pub standard_unit_price_cents: Option<i64>,
+    /// Unit price of a laptop for learning, in CHF cents.
     pub learning_unit_price_cents: Option<i64>,
+    /// VAT rate in basis points (810 = 8.1 %).
     pub vat_rate_basis_points: Option<i32>,
     /// Language of the emails to the organisation (its invoices).
     pub locale: Option<Locale>,
@@ -172,5 +199,6 @@ pub struct UpdateOrganisationInput {
 /// The updated organisation.
 #[derive(SimpleObject)]
 pub struct UpdateOrganisationPayload {
+    /// The organisation with its new settings.
     pub organisation: Organisation,
 }

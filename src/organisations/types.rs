@@ -15,7 +15,9 @@ use crate::users::types::{Locale, User};
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::OrganisationKind")]
 pub enum OrganisationKind {
+    /// A customer that orders laptops and is invoiced for them.
     Partner,
+    /// The company that runs the service desk; its users are the staff.
     Provider,
 }
 
@@ -56,6 +58,9 @@ pub struct Organisation(pub organisations::Model);
 
 pub const TYPE_NAME: &str = "Organisation";
 
+/// A partner organisation (a customer) or the provider. Partners see their
+/// own organisation only; its billing details only when they may see its
+/// invoices.
 #[Object]
 impl Organisation {
     /// Global object id.
@@ -63,10 +68,12 @@ impl Organisation {
         relay::to_global_id(TYPE_NAME, self.0.id)
     }
 
+    /// The organisation's name (1 to 200 characters).
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// Partner or provider.
     async fn kind(&self) -> OrganisationKind {
         self.0.kind.into()
     }
@@ -76,6 +83,7 @@ impl Organisation {
         self.0.ticket_visibility.into()
     }
 
+    /// Whether it is invoiced per order or per quarter.
     async fn billing_mode(&self) -> BillingMode {
         self.0.billing_mode.into()
     }
@@ -110,6 +118,7 @@ impl Organisation {
         }))
     }
 
+    /// When the organisation was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -124,9 +133,21 @@ impl Organisation {
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list, or after `after`: 0 to 100. A page holds 20 items when neither `first` nor `last` is given. Not together with `last`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor` to get the next page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list, or before `before`: 0 to 100. Not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor` to get the previous page)."
+        )]
         before: Option<String>,
     ) -> AppResult<Page<User>> {
         let args = PageArgs::parse(first, after, last, before)?;

@@ -24,7 +24,9 @@ pub struct TicketFilter {
     pub status: Option<Vec<TicketStatus>>,
     /// Any of these kinds.
     pub kind: Option<Vec<TicketKind>>,
+    /// Only the tickets of this organisation.
     pub organisation_id: Option<ID>,
+    /// Only the tickets this user created.
     pub created_by_id: Option<ID>,
     /// Created at or after.
     pub created_after: Option<DateTime<Utc>>,
@@ -53,7 +55,11 @@ pub struct TicketsQuery;
 #[Object]
 impl TicketsQuery {
     /// One ticket by id; null when absent or not visible.
-    async fn ticket(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Ticket>> {
+    async fn ticket(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The ticket's global id.")] id: ID,
+    ) -> AppResult<Option<Ticket>> {
         let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
         let found = ctx.scope()?.ticket(&ctx.state()?.db, row_id).await;
         Ok(policy::null_if_absent(found)?.map(Ticket))
@@ -63,7 +69,7 @@ impl TicketsQuery {
     async fn ticket_by_reference(
         &self,
         ctx: &Context<'_>,
-        reference: String,
+        #[graphql(desc = "The reference, such as `GEM-42` (any letter case).")] reference: String,
     ) -> AppResult<Option<Ticket>> {
         let reference =
             GemReference::parse(&reference).map_err(|m| AppError::validation("reference", m))?;
@@ -85,11 +91,26 @@ impl TicketsQuery {
     async fn tickets(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which tickets to list; all the viewer may see when omitted.")]
         filter: Option<TicketFilter>,
-        order_by: Option<TicketOrder>,
+        #[graphql(desc = "The order of the list; newest first when omitted.")] order_by: Option<
+            TicketOrder,
+        >,
+        #[graphql(
+            desc = "How many items to return from the start of the list, or after `after`: 0 to 100. A page holds 20 items when neither `first` nor `last` is given. Not together with `last`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor` to get the next page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list, or before `before`: 0 to 100. Not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor` to get the previous page)."
+        )]
         before: Option<String>,
     ) -> AppResult<Page<Ticket>> {
         let args = PageArgs::parse(first, after, last, before)?;
@@ -142,21 +163,26 @@ fn created_at(descending: bool) -> SortKey<tickets::Entity> {
     }
 }
 
-/// A laptop order ("Commander un ordinateur portable").
+/// A laptop order: the recipient, the delivery address and, for learning,
+/// the training certificate.
 #[derive(InputObject)]
 pub struct OrderLaptopInput {
     /// The partner organisation ordering; staff ordering on its behalf must
     /// name it, partners may omit it.
     pub organisation_id: Option<ID>,
-    /// The person who receives the laptop.
+    /// The person who receives the laptop (1 to 200 characters).
     pub recipient_name: String,
-    /// Street and number.
+    /// Street and number (1 to 200 characters).
     pub street: String,
+    /// The postal code, checked against the country's format (4 digits in
+    /// Switzerland and Liechtenstein).
     pub postal_code: String,
+    /// The town (1 to 100 characters).
     pub city: String,
     /// ISO 3166 alpha-2; CH when omitted.
     pub country: Option<String>,
-    /// Needed for delivery problems; national or international format.
+    /// Needed for delivery problems; national or international format (at
+    /// most 40 characters).
     pub phone: String,
     /// A case or person number, printed on the invoice (≤ 64 characters).
     pub internal_reference: Option<String>,
@@ -164,7 +190,8 @@ pub struct OrderLaptopInput {
     /// training certificate.
     #[graphql(default)]
     pub for_learning: bool,
-    /// "Je voulais encore dire ceci" (≤ 2,000 characters).
+    /// Anything else the provider should know about the order (≤ 2,000
+    /// characters, line breaks allowed).
     pub comment: Option<String>,
     /// The training certificate (PDF, PNG or JPEG, ≤ 10 MiB), required
     /// when `forLearning`.
@@ -174,12 +201,14 @@ pub struct OrderLaptopInput {
 /// The registered request.
 #[derive(SimpleObject)]
 pub struct TicketPayload {
+    /// The ticket as it is now.
     pub ticket: Ticket,
 }
 
 /// The added comment.
 #[derive(SimpleObject)]
 pub struct AddCommentPayload {
+    /// The new comment.
     pub comment: Comment,
 }
 
@@ -194,6 +223,7 @@ impl TicketsMutation {
     async fn order_laptop(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The recipient, the delivery address and the certificate.")]
         input: OrderLaptopInput,
     ) -> AppResult<TicketPayload> {
         let scope = ctx.scope()?;
@@ -250,8 +280,12 @@ impl TicketsMutation {
     async fn transition_ticket(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The ticket to move.")] id: ID,
+        #[graphql(desc = "The status to move it to: QUEUED, REVIEW or READY_TO_SHIP.")]
         to: TicketStatus,
+        #[graphql(
+            desc = "A note recorded with the step, visible to whoever sees the ticket (up to 2,000 characters, one line)."
+        )]
         note: Option<String>,
     ) -> AppResult<TicketPayload> {
         let ticket_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
@@ -288,7 +322,8 @@ impl TicketsMutation {
     async fn cancel_ticket(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The ticket to cancel.")] id: ID,
+        #[graphql(desc = "Why it is cancelled: 1 to 2,000 characters, line breaks allowed.")]
         reason: String,
     ) -> AppResult<TicketPayload> {
         let ticket_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
@@ -301,10 +336,12 @@ impl TicketsMutation {
     async fn ship_order(
         &self,
         ctx: &Context<'_>,
-        ticket_id: ID,
-        device_model: String,
+        #[graphql(desc = "The order's ticket.")] ticket_id: ID,
+        #[graphql(desc = "The laptop's model (1 to 200 characters).")] device_model: String,
+        #[graphql(desc = "The laptop's serial number (1 to 100 characters).")]
         serial_number: String,
-        shipped_at: DateTime<Utc>,
+        #[graphql(desc = "When the laptop left; not in the future.")] shipped_at: DateTime<Utc>,
+        #[graphql(desc = "The carrier's tracking number, if any (up to 100 characters).")]
         tracking_number: Option<String>,
     ) -> AppResult<TicketPayload> {
         let row_id = relay::parse_global_id(&ticket_id, TYPE_NAME, "ticketId")?;
@@ -324,7 +361,8 @@ impl TicketsMutation {
     async fn report_delivery_issue(
         &self,
         ctx: &Context<'_>,
-        ticket_id: ID,
+        #[graphql(desc = "The ticket of the delivered order.")] ticket_id: ID,
+        #[graphql(desc = "What is wrong: 1 to 10,000 characters, line breaks allowed.")]
         description: String,
     ) -> AppResult<TicketPayload> {
         let row_id = relay::parse_global_id(&ticket_id, TYPE_NAME, "ticketId")?;
@@ -341,9 +379,16 @@ impl TicketsMutation {
     async fn add_comment(
         &self,
         ctx: &Context<'_>,
-        ticket_id: ID,
+        #[graphql(desc = "The ticket to comment on.")] ticket_id: ID,
+        #[graphql(
+            desc = "The comment: 1 to 10,000 characters of plain text, line breaks allowed."
+        )]
         body: String,
-        #[graphql(default_with = "CommentVisibility::Public")] visibility: CommentVisibility,
+        #[graphql(
+            default_with = "CommentVisibility::Public",
+            desc = "Who may read it: PUBLIC (everyone who sees the ticket) or INTERNAL (staff only)."
+        )]
+        visibility: CommentVisibility,
     ) -> AppResult<AddCommentPayload> {
         let row_id = relay::parse_global_id(&ticket_id, TYPE_NAME, "ticketId")?;
         let comment =

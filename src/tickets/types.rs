@@ -26,26 +26,28 @@ pub const EVENT_TYPE_NAME: &str = "TicketEvent";
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::TicketKind")]
 pub enum TicketKind {
-    /// "Commander un ordinateur portable": carries an order.
+    /// A laptop order: carries an `order`.
     LaptopOrder,
     /// A problem with a delivered laptop (damaged, lost), linked to its order's ticket.
     DeliveryIssue,
+    /// Any other request to the provider.
     Other,
 }
 
-/// Where a ticket stands (seed §4).
+/// Where a ticket stands. A laptop order goes REVIEW → (QUEUED →)
+/// READY_TO_SHIP → READY_FOR_BILLING → BILLED, or ends CANCELLED.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::TicketStatus")]
 pub enum TicketStatus {
-    /// Examen: the provider checks the request.
+    /// The provider checks the request.
     Review,
-    /// File d'attente: waits for capacity.
+    /// Accepted, waiting for capacity.
     Queued,
-    /// Prêt pour l'envoi: reviewed, ships within days.
+    /// Reviewed; the laptop ships within days.
     ReadyToShip,
-    /// Prêt pour la compensation: shipped; the invoice is issued per agreement.
+    /// Shipped; invoiced as the organisation's billing mode says.
     ReadyForBilling,
-    /// Facturé: shipped and paid; closed.
+    /// Shipped and paid; closed.
     Billed,
     /// Withdrawn by the partner or rejected by staff, with a reason; closed.
     Cancelled,
@@ -65,11 +67,17 @@ pub enum CommentVisibility {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::TicketEventKind")]
 pub enum TicketEventKind {
+    /// The ticket was opened.
     Created,
+    /// The ticket moved from one status to another (`from`, `to`).
     StatusChanged,
+    /// The laptop left; the ticket is READY_FOR_BILLING.
     Shipped,
+    /// The order was put on an invoice.
     Invoiced,
+    /// A comment was added.
     Commented,
+    /// A file was attached to the ticket.
     AttachmentAdded,
 }
 
@@ -94,7 +102,9 @@ pub enum TicketAction {
 /// A step the viewer may take next.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct TicketTransition {
+    /// The step, and the mutation that takes it.
     pub action: TicketAction,
+    /// The status the ticket has after the step.
     pub to: TicketStatus,
 }
 
@@ -102,6 +112,8 @@ pub struct TicketTransition {
 #[derive(Debug, Clone)]
 pub struct Ticket(pub tickets::Model);
 
+/// A request from a partner to the provider: a laptop order, a delivery
+/// issue or another question, with its comments, files and history.
 #[Object]
 impl Ticket {
     /// Global object id.
@@ -114,14 +126,17 @@ impl Ticket {
         &self.0.reference
     }
 
+    /// What the ticket is about.
     async fn kind(&self) -> TicketKind {
         self.0.kind.into()
     }
 
+    /// Where the ticket stands in the workflow.
     async fn status(&self) -> TicketStatus {
         self.0.status.into()
     }
 
+    /// A one-line title, such as "Laptop for Anna Muster".
     async fn subject(&self) -> &str {
         &self.0.subject
     }
@@ -136,14 +151,17 @@ impl Ticket {
         self.0.internal_reference.as_deref()
     }
 
+    /// When the ticket was opened.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the ticket last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
+    /// The partner organisation the ticket belongs to.
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Organisation> {
         Organisation::load(ctx, self.0.organisation_id).await
     }
@@ -179,9 +197,21 @@ impl Ticket {
     async fn comments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list, or after `after`: 0 to 100. A page holds 20 items when neither `first` nor `last` is given. Not together with `last`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor` to get the next page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list, or before `before`: 0 to 100. Not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor` to get the previous page)."
+        )]
         before: Option<String>,
     ) -> AppResult<Connection<String, Comment, relay::TotalCount>> {
         let args = PageArgs::parse(first, after, last, before)?;
@@ -245,8 +275,11 @@ impl Ticket {
 #[derive(Debug, Clone)]
 pub struct Order(pub orders::Model);
 
+/// The laptop order of a LAPTOP_ORDER ticket: who receives which laptop
+/// where, and, once shipped, what left and when.
 #[Object]
 impl Order {
+    /// The person who receives the laptop.
     async fn recipient_name(&self) -> &str {
         &self.0.recipient_name
     }
@@ -256,10 +289,12 @@ impl Order {
         &self.0.street
     }
 
+    /// The postal code, in its country's usual form.
     async fn postal_code(&self) -> &str {
         &self.0.postal_code
     }
 
+    /// The town.
     async fn city(&self) -> &str {
         &self.0.city
     }
@@ -279,7 +314,7 @@ impl Order {
         self.0.for_learning
     }
 
-    /// "Je voulais encore dire ceci".
+    /// What the partner added to the order for the provider, if anything.
     async fn comment(&self) -> Option<&str> {
         self.0.comment.as_deref()
     }
@@ -294,10 +329,12 @@ impl Order {
         self.0.serial_number.as_deref()
     }
 
+    /// When the laptop left; null until shipped.
     async fn shipped_at(&self) -> Option<DateTime<Utc>> {
         self.0.shipped_at
     }
 
+    /// The carrier's tracking number, when one was given at shipping.
     async fn tracking_number(&self) -> Option<&str> {
         self.0.tracking_number.as_deref()
     }
@@ -313,6 +350,8 @@ impl Order {
 #[derive(Debug, Clone)]
 pub struct Comment(pub comments::Model);
 
+/// A message on a ticket. PUBLIC comments are read by the partner and the
+/// provider, INTERNAL ones by staff only.
 #[Object]
 impl Comment {
     /// Global object id.
@@ -325,14 +364,17 @@ impl Comment {
         &self.0.body
     }
 
+    /// Who may read the comment.
     async fn visibility(&self) -> CommentVisibility {
         self.0.visibility.into()
     }
 
+    /// When the comment was written.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// Who wrote it; null when the viewer may not know them.
     async fn author(&self, ctx: &Context<'_>) -> AppResult<Option<Person>> {
         Person::load(ctx, self.0.author_id).await
     }
@@ -351,6 +393,7 @@ impl Comment {
 #[derive(Debug, Clone)]
 pub struct TicketEvent(pub ticket_events::Model);
 
+/// One entry of a ticket's history: what happened, who did it, and when.
 #[Object]
 impl TicketEvent {
     /// Global object id.
@@ -358,6 +401,7 @@ impl TicketEvent {
         relay::to_global_id(EVENT_TYPE_NAME, self.0.id)
     }
 
+    /// What happened.
     async fn kind(&self) -> TicketEventKind {
         self.0.kind.into()
     }
@@ -385,6 +429,7 @@ impl TicketEvent {
         }
     }
 
+    /// When it happened.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

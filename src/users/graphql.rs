@@ -28,10 +28,22 @@ impl UsersQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        organisation_id: Option<ID>,
+        #[graphql(desc = "Only the users of this organisation.")] organisation_id: Option<ID>,
+        #[graphql(
+            desc = "How many items to return from the start of the list, or after `after`: 0 to 100. A page holds 20 items when neither `first` nor `last` is given. Not together with `last`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor` to get the next page)."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list, or before `before`: 0 to 100. Not together with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor` to get the previous page)."
+        )]
         before: Option<String>,
     ) -> AppResult<Page<User>> {
         let organisation_id = organisation_id
@@ -48,7 +60,11 @@ impl UsersQuery {
     }
 
     /// One user by id; null when absent or not visible.
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<User>> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's global id.")] id: ID,
+    ) -> AppResult<Option<User>> {
         let row_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
         let found = ctx.scope()?.user(&ctx.state()?.db, row_id).await;
         Ok(policy::null_if_absent(found)?.map(User::new))
@@ -87,9 +103,13 @@ pub async fn list_users(
 pub struct CreateUserInput {
     /// The organisation the user belongs to.
     pub organisation_id: ID,
-    /// The login email (matched case-insensitively, unique).
+    /// The login email (at most 254 characters; matched case-insensitively,
+    /// unique).
     pub email: String,
+    /// The name shown to others: 1 to 200 characters on one line.
     pub display_name: String,
+    /// What the user may do; must fit the organisation (partner roles in a
+    /// partner, staff roles in the provider).
     pub role: Role,
     /// Language of the user's emails; French when omitted.
     pub locale: Option<Locale>,
@@ -101,12 +121,14 @@ pub struct CreateUserInput {
 /// The created user.
 #[derive(SimpleObject)]
 pub struct CreateUserPayload {
+    /// The new user.
     pub user: User,
 }
 
 /// The user whose active flag changed.
 #[derive(SimpleObject)]
 pub struct UserActivationPayload {
+    /// The user, with its new `isActive`.
     pub user: User,
 }
 
@@ -121,7 +143,7 @@ impl UsersMutation {
     async fn create_user(
         &self,
         ctx: &Context<'_>,
-        input: CreateUserInput,
+        #[graphql(desc = "The user's organisation, email, name and role.")] input: CreateUserInput,
     ) -> AppResult<CreateUserPayload> {
         let scope = ctx.scope()?;
         let organisation_id = relay::parse_global_id(
@@ -149,12 +171,20 @@ impl UsersMutation {
 
     /// Deactivates a user: it can no longer log in and its tokens stop
     /// working. Nobody deactivates themselves.
-    async fn deactivate_user(&self, ctx: &Context<'_>, id: ID) -> AppResult<UserActivationPayload> {
+    async fn deactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user to deactivate.")] id: ID,
+    ) -> AppResult<UserActivationPayload> {
         set_active(ctx, id, false).await
     }
 
     /// Reactivates a deactivated user.
-    async fn reactivate_user(&self, ctx: &Context<'_>, id: ID) -> AppResult<UserActivationPayload> {
+    async fn reactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user to reactivate.")] id: ID,
+    ) -> AppResult<UserActivationPayload> {
         set_active(ctx, id, true).await
     }
 }

@@ -10,7 +10,7 @@ use crate::organisations::types::Organisation;
 use crate::policy::Scope;
 use crate::relay;
 
-/// What a user may do (SPEC §2).
+/// What a user may do.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::Role")]
 pub enum Role {
@@ -30,9 +30,13 @@ pub enum Role {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::Locale")]
 pub enum Locale {
+    /// French.
     Fr,
+    /// German.
     De,
+    /// Italian.
     It,
+    /// English.
     En,
 }
 
@@ -82,6 +86,9 @@ impl User {
 
 pub const TYPE_NAME: &str = "User";
 
+/// A person with a login, member of one organisation (a partner or the
+/// provider). Partner members read colleagues by name only: the fields they
+/// may not read are null.
 #[Object]
 impl User {
     /// Global object id.
@@ -89,6 +96,7 @@ impl User {
         relay::to_global_id(TYPE_NAME, self.model.id)
     }
 
+    /// The name shown to others (1 to 200 characters).
     async fn display_name(&self) -> &str {
         &self.model.display_name
     }
@@ -133,6 +141,7 @@ impl User {
         Ok(self.details(ctx)?.then_some(self.model.created_at))
     }
 
+    /// The organisation the user belongs to.
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Organisation> {
         if let Some(scope) = &self.own_scope {
             return scope
@@ -153,6 +162,8 @@ pub struct Person {
     is_staff: bool,
 }
 
+/// Someone the viewer knows by name only: the author of a comment, the
+/// actor of an event, the uploader of a file. Partners meet staff this way.
 #[Object]
 impl Person {
     /// The person's user id (a `User` global id; reading the `User` itself
@@ -161,6 +172,7 @@ impl Person {
         relay::to_global_id(TYPE_NAME, self.id)
     }
 
+    /// The name the person shows to others.
     async fn display_name(&self) -> &str {
         &self.display_name
     }
