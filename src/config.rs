@@ -140,6 +140,16 @@ pub struct Settings {
     #[arg(long, env = "GRAPHQL_INTROSPECTION", default_value_t = true, action = ArgAction::Set, global = true)]
     pub introspection: bool,
 
+    /// Most aliased fields one GraphQL operation may hold (fragments
+    /// inlined); more is refused before anything runs.
+    #[arg(long, env = "GRAPHQL_MAX_ALIASES", default_value_t = crate::query_limits::DEFAULT_MAX_ALIASES, global = true)]
+    pub graphql_max_aliases: usize,
+
+    /// Most root fields one GraphQL operation may select (fragments
+    /// inlined); more is refused before anything runs.
+    #[arg(long, env = "GRAPHQL_MAX_ROOT_FIELDS", default_value_t = crate::query_limits::DEFAULT_MAX_ROOT_FIELDS, global = true)]
+    pub graphql_max_root_fields: usize,
+
     /// Whether `serve` seeds demo data into an empty database on start.
     #[arg(long, env = "SEED_DEMO_DATA", default_value_t = true, action = ArgAction::Set, global = true)]
     pub seed_demo_data: bool,
@@ -177,6 +187,9 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub jwt: JwtConfig,
     pub introspection: bool,
+    /// The alias and root-field caps of GraphQL operations.
+    pub graphql_max_aliases: usize,
+    pub graphql_max_root_fields: usize,
     pub seed_demo_data: bool,
 }
 
@@ -195,6 +208,18 @@ impl Settings {
         if self.database_max_connections == 0 {
             return Err(ConfigError::new(
                 "DATABASE_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        if self.graphql_max_aliases == 0 {
+            return Err(ConfigError::new(
+                "GRAPHQL_MAX_ALIASES",
+                "must be at least 1",
+            ));
+        }
+        if self.graphql_max_root_fields == 0 {
+            return Err(ConfigError::new(
+                "GRAPHQL_MAX_ROOT_FIELDS",
                 "must be at least 1",
             ));
         }
@@ -219,6 +244,8 @@ impl Settings {
                 ttl: Duration::from_secs(u64::from(self.token_ttl_minutes) * 60),
             },
             introspection: self.introspection,
+            graphql_max_aliases: self.graphql_max_aliases,
+            graphql_max_root_fields: self.graphql_max_root_fields,
             seed_demo_data: self.seed_demo_data,
         })
     }

@@ -57,6 +57,9 @@ pub enum InvalidRequest {
     TooLarge,
     /// A mutation sent with GET (GraphQL over HTTP). HTTP 405, `Allow: POST`.
     MutationOverGet,
+    /// A POST body that is neither JSON nor a multipart upload, or has no
+    /// content type. HTTP 415.
+    UnsupportedMediaType,
 }
 
 /// One invalid input field: its path in the input (e.g. `input.postalCode`)
@@ -247,6 +250,9 @@ impl AppError {
             Self::InvalidRequest(InvalidRequest::MutationOverGet) => {
                 "mutations must be sent with POST".to_owned()
             }
+            Self::InvalidRequest(InvalidRequest::UnsupportedMediaType) => {
+                "a GraphQL request is sent as application/json or multipart/form-data".to_owned()
+            }
             Self::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -262,6 +268,9 @@ impl AppError {
             }
             Self::InvalidRequest(InvalidRequest::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidRequest(InvalidRequest::MutationOverGet) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::InvalidRequest(InvalidRequest::UnsupportedMediaType) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

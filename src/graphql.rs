@@ -14,10 +14,8 @@ use crate::tickets::types::{Comment, Ticket, TicketEvent};
 use crate::users::types::User;
 use crate::{attachments, auth, feedback, invoices, node, organisations, tickets, users};
 
-pub use crate::query_depth::{MAX_DEPTH, MAX_INTROSPECTION_DEPTH};
-
-/// Maximum complexity (roughly: fields × page sizes) of a query.
-pub const MAX_COMPLEXITY: usize = 5_000;
+use crate::query_limits::QueryLimitsExtension;
+pub use crate::query_limits::{MAX_COMPLEXITY, MAX_DEPTH, MAX_INTROSPECTION_DEPTH};
 
 /// Every read.
 #[derive(MergedObject, Default)]
@@ -44,15 +42,25 @@ pub struct Mutation(
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// The schema with its limits: complexity on every query; depth
-/// [`MAX_INTROSPECTION_DEPTH`] on every query and [`MAX_DEPTH`] on its data
-/// fields (see [`crate::query_depth`]). `introspection: false` also switches
-/// off field suggestions in error messages.
+/// The schema with the default query limits; see [`schema_builder_with`].
 pub fn schema_builder(introspection: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    schema_builder_with(introspection, QueryLimitsExtension::default())
+}
+
+/// The schema with its limits: the document checks of
+/// [`crate::query_limits`] (size, tokens, fragments, aliases, root fields,
+/// [`MAX_DEPTH`] on data fields) before anything else; depth
+/// [`MAX_INTROSPECTION_DEPTH`] and complexity on every query.
+/// `introspection: false` also switches off field suggestions in error
+/// messages.
+pub fn schema_builder_with(
+    introspection: bool,
+    limits: QueryLimitsExtension,
+) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription);
     let builder = describe_library_types(builder)
         .limit_depth(MAX_INTROSPECTION_DEPTH)
-        .extension(crate::query_depth::DataDepthLimit)
+        .extension(limits)
         .limit_complexity(MAX_COMPLEXITY);
     if introspection {
         builder

@@ -1,19 +1,24 @@
 //! The HTTP surface: routes, the GraphQL handler that turns a bearer token
 //! into the request's viewer, health checks, request ids, body limits.
+//!
+//! GraphQL over HTTP: `POST` with `application/json` or a multipart
+//! upload (anything else is 415), `GET` for queries; the response is
+//! `application/graphql-response+json` when `Accept` prefers it, otherwise
+//! `application/json`. Every document passes [`crate::query_limits`] on
+//! the blocking pool before the library parses or validates it.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::ParseRequestError;
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::GraphQLResponse;
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderName, Method, Request, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -21,6 +26,7 @@ use crate::context::RequestContext;
 use crate::error::{AppError, InvalidRequest};
 use crate::graphql::AppSchema;
 use crate::policy::Scope;
+use crate::query_limits::{self, Executed, Prechecked, QueryLimits};
 use crate::state::AppState;
 
 /// Largest accepted GraphQL request body (SPEC §4).
@@ -37,16 +43,23 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct ServerState {
     pub app: AppState,
     pub schema: AppSchema,
+    /// The document limits, checked before the schema sees a request.
+    pub limits: Arc<QueryLimits>,
 }
 
 /// Every route of the server, with request ids, tracing and limits.
 pub fn router(app: AppState, schema: AppSchema) -> Router {
-    let state = ServerState { app, schema };
-    let graphql = Router::new()
-        .route("/graphql", get(graphql_handler).post(graphql_handler))
-        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_REQUEST_BYTES));
+    let limits = Arc::new(QueryLimits::from_config(&app.config));
+    let state = ServerState {
+        app,
+        schema,
+        limits,
+    };
+    // No body-limit layer on /graphql: its refusal would not be the API's
+    // error body. `read_request` refuses by `Content-Length` first and
+    // stops reading at the limit of each kind of body.
     Router::new()
-        .merge(graphql)
+        .route("/graphql", get(graphql_handler).post(graphql_handler))
         .route("/attachments/{id}", get(crate::attachments::http::download))
         .route("/invoices/{file}", get(crate::invoices::http::download))
         .route("/healthz", get(healthz))
@@ -100,28 +113,76 @@ async fn graphql_handler(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
-    let request = match read_request(&method, &headers, uri_query, body).await {
+    let media = ResponseMedia::negotiate(&headers);
+    let mut response = serve_graphql(&state, peer, &method, uri_query, &headers, body, media).await;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
+
+async fn serve_graphql(
+    state: &ServerState,
+    peer: SocketAddr,
+    method: &Method,
+    uri_query: Option<String>,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    media: ResponseMedia,
+) -> Response {
+    let mut request = match read_request(method, headers, uri_query, body).await {
         Ok(request) => request,
         Err(err) => return err.into_response(),
     };
+    // The document's limits, on the blocking pool, before anything else
+    // reads it: the library's parser and validation included.
+    let (query, variables, checked) = query_limits::check_blocking(
+        state.limits.clone(),
+        std::mem::take(&mut request.query),
+        std::mem::take(&mut request.variables),
+        request.operation_name.clone(),
+    )
+    .await;
+    request.query = query;
+    request.variables = variables;
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(mut error) => {
+            crate::error::classify_executor_error(&mut error);
+            return graphql_response(
+                async_graphql::Response::from_errors(vec![error]),
+                media,
+                false,
+            );
+        }
+    };
     // axum answers HEAD with the GET route: every method but POST is
     // queries only, so that no HEAD (or other) request can run a mutation.
-    if method != Method::POST && is_mutation(&request) {
+    let operation =
+        query_limits::operation_type(&checked.document, request.operation_name.as_deref());
+    if method != Method::POST && operation.is_some_and(|ty| ty != OperationType::Query) {
         return AppError::InvalidRequest(InvalidRequest::MutationOverGet).into_response();
     }
-    let (user, viewer) = match crate::auth::authenticate(&state.app, &headers).await {
+    let (user, viewer) = match crate::auth::authenticate(&state.app, headers).await {
         Ok(Some((user, viewer))) => (Some(user), Some(viewer)),
         Ok(None) => (None, None),
         Err(err) => return err.into_response(),
     };
     let scope = viewer.map(Scope::new);
-    let mut request = request.data(RequestContext {
-        state: state.app.clone(),
-        scope: scope.clone(),
-        user,
-        client_addr: client_address(peer.ip(), &headers, &state.app.config.trusted_proxies)
-            .to_string(),
-    });
+    let executed = Executed::default();
+    request.set_parsed_query(checked.document);
+    let mut request = request
+        .data(Prechecked {
+            typenames: checked.typenames,
+        })
+        .data(executed.clone())
+        .data(RequestContext {
+            state: state.app.clone(),
+            scope: scope.clone(),
+            user,
+            client_addr: client_address(peer.ip(), headers, &state.app.config.trusted_proxies)
+                .to_string(),
+        });
     if let Some(scope) = scope {
         request = crate::loaders::register(request, &state.app, scope);
     }
@@ -129,7 +190,117 @@ async fn graphql_handler(
     for error in &mut response.errors {
         crate::error::classify_executor_error(error);
     }
-    GraphQLResponse::from(response).into_response()
+    graphql_response(response, media, executed.get())
+}
+
+/// The media type of a GraphQL response, from the request's `Accept`
+/// (GraphQL over HTTP): `application/graphql-response+json` when the client
+/// prefers it, else `application/json` (also for a missing `Accept` or one
+/// that names neither).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMedia {
+    Json,
+    GraphqlResponseJson,
+}
+
+impl ResponseMedia {
+    const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+    pub fn negotiate(headers: &HeaderMap) -> Self {
+        let mut best: Option<(f32, Self)> = None;
+        for range in headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+        {
+            let mut parts = range.split(';');
+            let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let quality = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let media = match essence.as_str() {
+                Self::GRAPHQL_RESPONSE_JSON => Self::GraphqlResponseJson,
+                "application/json" | "application/*" | "*/*" => Self::Json,
+                _ => continue,
+            };
+            if quality <= 0.0 {
+                continue;
+            }
+            // Equal preference: the GraphQL media type, which says more.
+            let better = match best {
+                None => true,
+                Some((q, current)) => {
+                    quality > q
+                        || (quality == q
+                            && media == Self::GraphqlResponseJson
+                            && current == Self::Json)
+                }
+            };
+            if better {
+                best = Some((quality, media));
+            }
+        }
+        best.map_or(Self::Json, |(_, media)| media)
+    }
+
+    fn content_type(self) -> HeaderValue {
+        match self {
+            Self::Json => HeaderValue::from_static("application/json"),
+            Self::GraphqlResponseJson => HeaderValue::from_static(Self::GRAPHQL_RESPONSE_JSON),
+        }
+    }
+}
+
+/// A GraphQL response as GraphQL over HTTP shapes it. A request error (the
+/// operation never started: parse, validation, a limit) has no `data`
+/// entry; under `application/graphql-response+json` it is a 400, under
+/// `application/json` a 200 like every other GraphQL response.
+fn graphql_response(
+    response: async_graphql::Response,
+    media: ResponseMedia,
+    executed: bool,
+) -> Response {
+    let mut body = serde_json::Map::new();
+    if executed {
+        match serde_json::to_value(&response.data) {
+            Ok(data) => {
+                body.insert("data".to_owned(), data);
+            }
+            Err(e) => return AppError::internal(e).into_response(),
+        }
+    }
+    if !response.errors.is_empty() {
+        match serde_json::to_value(&response.errors) {
+            Ok(errors) => {
+                body.insert("errors".to_owned(), errors);
+            }
+            Err(e) => return AppError::internal(e).into_response(),
+        }
+    }
+    if !response.extensions.is_empty() {
+        match serde_json::to_value(&response.extensions) {
+            Ok(extensions) => {
+                body.insert("extensions".to_owned(), extensions);
+            }
+            Err(e) => return AppError::internal(e).into_response(),
+        }
+    }
+    let status = if !executed && media == ResponseMedia::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut http = (status, axum::Json(serde_json::Value::Object(body))).into_response();
+    if response.is_ok()
+        && let Some(value) = response.cache_control.value()
+        && let Ok(value) = HeaderValue::from_str(&value)
+    {
+        http.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    http.headers_mut().extend(response.http_headers);
+    http
 }
 
 /// The client's address: the peer, unless the peer is a trusted proxy; then
@@ -153,9 +324,12 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> 
         .unwrap_or(peer)
 }
 
-/// Reads a GraphQL request: from the query string for GET; from a JSON
-/// body (≤ 1 MiB) or a multipart upload (GraphQL multipart request spec,
-/// ≤ 12 MiB, two files at most) for POST.
+/// Reads a GraphQL request: from the query string for GET (and every
+/// method but POST); for POST from an `application/json` body (≤ 1 MiB) or
+/// a multipart upload (GraphQL multipart request spec, ≤ 12 MiB, see
+/// [`crate::multipart`]). A body over its limit is refused by its
+/// `Content-Length` before any of it is read, or as soon as the limit is
+/// passed.
 async fn read_request(
     method: &Method,
     headers: &HeaderMap,
@@ -166,37 +340,137 @@ async fn read_request(
         return async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default())
             .map_err(invalid_request);
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let multipart = content_type
-        .as_deref()
-        .is_some_and(|t| t.starts_with("multipart/form-data"));
-    let limit = if multipart {
-        MAX_UPLOAD_REQUEST_BYTES
-    } else {
-        MAX_BODY_BYTES
+    let content_type = RequestMedia::of(headers)?;
+    let limit = match content_type {
+        RequestMedia::Json => MAX_BODY_BYTES,
+        RequestMedia::Multipart { .. } => MAX_UPLOAD_REQUEST_BYTES,
     };
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| AppError::InvalidRequest(InvalidRequest::TooLarge))?;
-    let options = async_graphql::http::MultipartOptions::default()
-        .max_file_size(MAX_UPLOAD_REQUEST_BYTES)
-        .max_num_files(2);
-    async_graphql::http::receive_body(content_type, bytes.as_ref(), options)
-        .await
-        .map_err(invalid_request)
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(AppError::InvalidRequest(InvalidRequest::TooLarge));
+    }
+    match content_type {
+        RequestMedia::Json => {
+            let bytes = axum::body::to_bytes(body, limit)
+                .await
+                .map_err(|_| AppError::InvalidRequest(InvalidRequest::TooLarge))?;
+            parse_json_request(&bytes)
+        }
+        RequestMedia::Multipart { boundary } => crate::multipart::read(&boundary, body).await,
+    }
 }
 
-/// Why a body or query string is not a GraphQL request, in the client's
-/// terms; a multipart upload over the limit is too large, not malformed.
+/// The two request bodies `POST /graphql` takes.
+enum RequestMedia {
+    Json,
+    Multipart { boundary: String },
+}
+
+impl RequestMedia {
+    /// From `Content-Type`: `application/json` (UTF-8, the only charset
+    /// JSON has) or `multipart/form-data` with its boundary; anything else,
+    /// or none, is 415.
+    fn of(headers: &HeaderMap) -> Result<Self, AppError> {
+        let unsupported = || AppError::InvalidRequest(InvalidRequest::UnsupportedMediaType);
+        let value = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(unsupported)?;
+        let mut parts = value.split(';');
+        let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let mut params = parts.filter_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            Some((
+                name.trim().to_ascii_lowercase(),
+                value.trim().trim_matches('"').to_owned(),
+            ))
+        });
+        match essence.as_str() {
+            "application/json" => {
+                let charset_ok = params
+                    .all(|(name, value)| name != "charset" || value.eq_ignore_ascii_case("utf-8"));
+                if charset_ok {
+                    Ok(Self::Json)
+                } else {
+                    Err(unsupported())
+                }
+            }
+            "multipart/form-data" => params
+                .find(|(name, _)| name == "boundary")
+                .map(|(_, boundary)| Self::Multipart { boundary })
+                .ok_or_else(|| {
+                    AppError::InvalidRequest(InvalidRequest::Malformed(
+                        "a multipart request needs a boundary".to_owned(),
+                    ))
+                }),
+            _ => Err(unsupported()),
+        }
+    }
+}
+
+/// A GraphQL request from a JSON body: one object with a string `query`
+/// and optional `operationName`, `variables` and `extensions`. A batch (an
+/// array) is refused.
+pub(crate) fn parse_json_request(bytes: &[u8]) -> Result<async_graphql::Request, AppError> {
+    let malformed = |m: &str| AppError::InvalidRequest(InvalidRequest::Malformed(m.to_owned()));
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        malformed(&format!(
+            "invalid GraphQL request: the body is not JSON: {e}"
+        ))
+    })?;
+    let mut object = match value {
+        serde_json::Value::Object(object) => object,
+        serde_json::Value::Array(_) => return Err(malformed("batched requests are not supported")),
+        _ => {
+            return Err(malformed(
+                "invalid GraphQL request: the body must be a JSON object",
+            ));
+        }
+    };
+    if !object
+        .get("query")
+        .is_some_and(serde_json::Value::is_string)
+    {
+        return Err(malformed(
+            "invalid GraphQL request: `query` must be a string",
+        ));
+    }
+    for (key, object_or_null) in [("variables", true), ("extensions", true)] {
+        match object.get(key) {
+            Some(serde_json::Value::Null) => {
+                object.remove(key);
+            }
+            Some(serde_json::Value::Object(_)) | None => {}
+            Some(_) if object_or_null => {
+                return Err(malformed(&format!(
+                    "invalid GraphQL request: `{key}` must be an object"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    match object.get("operationName") {
+        Some(serde_json::Value::Null) => {
+            object.remove("operationName");
+        }
+        Some(serde_json::Value::String(_)) | None => {}
+        Some(_) => {
+            return Err(malformed(
+                "invalid GraphQL request: `operationName` must be a string",
+            ));
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(object))
+        .map_err(|e| malformed(&format!("invalid GraphQL request: {e}")))
+}
+
+/// Why a query string is not a GraphQL request, in the client's terms.
 fn invalid_request(err: ParseRequestError) -> AppError {
     AppError::InvalidRequest(match err {
         ParseRequestError::PayloadTooLarge => InvalidRequest::TooLarge,
-        ParseRequestError::Io(e) if e.to_string().contains("length limit") => {
-            InvalidRequest::TooLarge
-        }
         ParseRequestError::InvalidRequest(e) => {
             InvalidRequest::Malformed(format!("invalid GraphQL request: {e}"))
         }
@@ -205,21 +479,6 @@ fn invalid_request(err: ParseRequestError) -> AppError {
         }
         _ => InvalidRequest::Malformed("malformed GraphQL request".to_owned()),
     })
-}
-
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    let operation = match &request.operation_name {
-        Some(name) => document
-            .operations
-            .iter()
-            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str()))
-            .map(|(_, op)| op),
-        None => document.operations.iter().next().map(|(_, op)| op),
-    };
-    operation.is_some_and(|op| op.node.ty != OperationType::Query)
 }
 
 /// A panic in a handler: an internal error like any other, logged with
@@ -235,7 +494,6 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
 
     use super::*;
 

@@ -13,6 +13,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
+use crate::query_limits::{QueryLimits, QueryLimitsExtension, ValidationCounter};
 use crate::state::AppState;
 use crate::{db, graphql, http};
 
@@ -50,7 +51,12 @@ impl Application {
                 format!("cannot listen on {}: {e}", config.bind),
             )
         })?;
-        let schema = graphql::schema_builder(config.introspection).finish();
+        let validations = ValidationCounter::default();
+        let limits = QueryLimitsExtension {
+            limits: Arc::new(QueryLimits::from_config(&config)),
+            validations: validations.clone(),
+        };
+        let schema = graphql::schema_builder_with(config.introspection, limits).finish();
         let hasher_concurrency = std::thread::available_parallelism().map_or(2, |n| n.get());
         let state = AppState {
             db,
@@ -60,6 +66,7 @@ impl Application {
             hasher: PasswordHasher::new(hasher_concurrency),
             clock,
             statements,
+            validations,
         };
         let router = http::router(state.clone(), schema);
         Ok(Self {

@@ -12,6 +12,7 @@ use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::StatementCounter;
+use crate::query_limits::ValidationCounter;
 
 /// Shared state; cheap to clone.
 #[derive(Clone, Debug)]
@@ -22,6 +23,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
     pub statements: StatementCounter,
+    /// Counts the GraphQL requests that reached the library's validation.
+    pub validations: ValidationCounter,
     /// Where attachment bytes are kept.
     pub storage: Arc<dyn Storage>,
 }

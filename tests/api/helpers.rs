@@ -49,6 +49,8 @@ pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
             ttl: std::time::Duration::from_secs(8 * 3600),
         },
         introspection: true,
+        graphql_max_aliases: partnerdesk::query_limits::DEFAULT_MAX_ALIASES,
+        graphql_max_root_fields: partnerdesk::query_limits::DEFAULT_MAX_ROOT_FIELDS,
         seed_demo_data: false,
     }
 }
@@ -64,10 +66,23 @@ pub async fn spawn_app_with_storage(storage: Arc<dyn Storage>) -> TestApp {
     spawn_app_with(Some(storage)).await
 }
 
+/// [`spawn_app`] with settings changed by `configure`.
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_full(None, configure).await
+}
+
 async fn spawn_app_with(storage: Option<Arc<dyn Storage>>) -> TestApp {
+    spawn_app_full(storage, |_| {}).await
+}
+
+async fn spawn_app_full(
+    storage: Option<Arc<dyn Storage>>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("tempdir");
     let database = TestDatabase::migrated(data_dir.path()).await;
-    let config = test_config(database.url.clone(), data_dir.path());
+    let mut config = test_config(database.url.clone(), data_dir.path());
+    configure(&mut config);
     let clock = ManualClock::new(test_start());
     let app = match storage {
         Some(storage) => {
