@@ -420,10 +420,16 @@ pub async fn check_blocking(
     variables: Variables,
     operation_name: Option<String>,
 ) -> (String, Variables, ServerResult<Checked>) {
-    let task = tokio::task::spawn_blocking(move || {
+    let check = move || {
         let checked = limits.check(&query, &variables, operation_name.as_deref());
         (query, variables, checked)
-    });
+    };
+    // Outside a Tokio runtime (a schema driven by another executor) there
+    // are no async workers to spare.
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return check();
+    };
+    let task = runtime.spawn_blocking(check);
     match task.await {
         Ok(result) => result,
         Err(e) => {
@@ -902,7 +908,7 @@ mod tests {
 
     /// `query { ...F<levels> }` where each fragment spreads the one below
     /// it twice: 2^levels paths once inlined, 1 KB as written.
-    pub(crate) fn fragment_bomb(levels: usize) -> String {
+    fn fragment_bomb(levels: usize) -> String {
         let mut query = format!("query {{ ...F{levels} }} fragment F0 on Query {{ __typename }}");
         for i in 1..=levels {
             let below = i - 1;
@@ -1044,6 +1050,24 @@ mod tests {
             over.errors[0].message.contains("too complex"),
             "{:?}",
             over.errors
+        );
+    }
+
+    #[tokio::test]
+    async fn the_schema_checks_a_document_no_handler_checked() {
+        // As a transport other than the HTTP handler drives it.
+        let schema = crate::graphql::schema_builder(true).finish();
+        let response = schema.execute(fragment_bomb(25)).await;
+        let limit = response.errors[0]
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("limit"))
+            .map(ToString::to_string);
+        assert_eq!(
+            limit.as_deref(),
+            Some("\"fragmentExpansions\""),
+            "{:?}",
+            response.errors
         );
     }
 }
