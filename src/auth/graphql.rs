@@ -50,9 +50,13 @@ pub struct AuthMutation;
 #[Object]
 impl AuthMutation {
     /// Exchanges an email and a password for an access token. An unknown
-    /// email and a wrong password get the same error. After 5 failures for
-    /// an account, or 20 from one address, within 15 minutes, attempts are
-    /// refused with RATE_LIMITED (`extensions.retryAfter` seconds).
+    /// email and a wrong password get the same error. Attempts are refused
+    /// with RATE_LIMITED (`extensions.retryAfter` seconds) after 5 failures
+    /// for an account from one client address, or 20 from one address over
+    /// any accounts, within 15 minutes; other addresses are not affected.
+    /// 50 failures for an account within an hour, from anywhere, also
+    /// refuse the addresses that have not logged into it for 30 days. A
+    /// password reset lifts every lock of the account.
     async fn login(
         &self,
         ctx: &Context<'_>,

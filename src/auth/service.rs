@@ -49,7 +49,7 @@ pub async fn login(
     // An unparseable email cannot match an account: answer as for any
     // unknown email rather than revealing the rule.
     let email_key = email.trim().to_lowercase();
-    throttle::begin(&state.db, &email_key, client_addr, now).await?;
+    let attempt = throttle::begin(&state.db, &email_key, client_addr, now).await?;
     let user = match Email::parse(email) {
         Ok(email) => policy::system::user_by_email(&state.db, email.as_str()).await?,
         Err(_) => None,
@@ -60,7 +60,7 @@ pub async fn login(
         Some(user) if matches && user.is_active => user,
         _ => return Err(AppError::BadCredentials),
     };
-    throttle::succeeded(&state.db, &email_key, now).await?;
+    throttle::succeeded(&state.db, attempt, now).await?;
     let mut active = user.into_active_model();
     active.last_login_at = Set(Some(now));
     let user = active.update(&state.db).await?;
@@ -69,31 +69,42 @@ pub async fn login(
 
 /// Queues a reset email when the account exists and is active; does
 /// nothing otherwise. The caller answers the same in both cases.
+///
+/// Both cases also cost the same: the same statements run, whether the
+/// address is malformed, unknown, inactive, already sent too many links,
+/// or gets one. Without an account to write for, the link and its email
+/// are made for a stand-in account and rolled back, so that neither the
+/// answer nor its time tells whether an address has an account.
 pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<()> {
-    let Ok(email) = Email::parse(email) else {
+    // A malformed address matches no account; it is looked up all the same.
+    let key = Email::parse(email)
+        .map(|email| email.as_str().to_owned())
+        .unwrap_or_default();
+    let Some((account, stand_in)) =
+        policy::system::user_by_email_with_stand_in(&state.db, &key).await?
+    else {
+        // No users at all: there is no account to reveal.
         return Ok(());
     };
-    let Some(user) = policy::system::user_by_email(&state.db, email.as_str()).await? else {
-        return Ok(());
-    };
-    if !user.is_active {
-        return Ok(());
-    }
+    let active = account.filter(|user| user.is_active);
+    let user = active.as_ref().unwrap_or(&stand_in);
     // A few links an hour are plenty; more would let anyone flood a
     // mailbox. The answer stays the same.
     let since = state.clock.now() - Duration::minutes(RESET_TOKEN_MINUTES);
-    if policy::system::reset_links_sent_since(&state.db, user.id, since).await?
-        >= MAX_RESET_LINKS_PER_HOUR
-    {
-        tracing::info!(
-            user_id = user.id,
-            "password reset requested too often; no email sent"
-        );
-        return Ok(());
-    }
+    let recent = policy::system::reset_links_sent_since(&state.db, user.id, since).await?;
     let txn = state.db.begin().await?;
-    send_password_link(&txn, state, &user, ResetPurpose::Reset).await?;
-    txn.commit().await?;
+    send_password_link(&txn, state, user, ResetPurpose::Reset).await?;
+    match active {
+        Some(_) if recent < MAX_RESET_LINKS_PER_HOUR => txn.commit().await?,
+        Some(user) => {
+            tracing::info!(
+                user_id = user.id,
+                "password reset requested too often; no email sent"
+            );
+            txn.rollback().await?;
+        }
+        None => txn.rollback().await?,
+    }
     Ok(())
 }
 
@@ -191,6 +202,9 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
         return Err(invalid());
     }
     set_password(&txn, user.id, hash, now).await?;
+    // Whoever holds the emailed link owns the account: a lock that
+    // guessing put on it no longer protects anything.
+    throttle::clear_account(&txn, &user.email).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -208,7 +222,7 @@ pub async fn change_password(
     let password = NewPassword::parse(new_password, &user.email)
         .map_err(|m| AppError::validation("newPassword", m))?;
     // Guessing the current password is throttled like logging in.
-    throttle::begin(&state.db, &user.email, client_addr, now).await?;
+    let attempt = throttle::begin(&state.db, &user.email, client_addr, now).await?;
     if !state
         .hasher
         .verify(current, user.password_hash.as_deref())
@@ -219,7 +233,7 @@ pub async fn change_password(
             "is not your current password",
         ));
     }
-    throttle::succeeded(&state.db, &user.email, now).await?;
+    throttle::succeeded(&state.db, attempt, now).await?;
     let hash = state.hasher.hash(password.expose()).await?;
     let txn = state.db.begin().await?;
     let user = set_password(&txn, user.id, hash, now).await?;

@@ -1,76 +1,91 @@
 //! Login throttling, shared by every server instance through the
-//! `login_attempts` table: after 5 failed attempts for one account, or 20
-//! from one client address, within 15 minutes, further attempts are refused
-//! with RATE_LIMITED until the oldest failure leaves the window.
+//! `login_attempts` table. Three limits, each over the failed attempts in
+//! its window:
+//!
+//! - **(account, address)**: 5 failures within 15 minutes lock that account
+//!   *for that address* only. Guessing from one place is stopped there,
+//!   while the owner, elsewhere, still logs in: five requests can no longer
+//!   lock anyone out of their account everywhere.
+//! - **address**: 20 failures within 15 minutes, over any accounts, lock the
+//!   address out of every account (spraying one password over many).
+//! - **account, slower**: 50 failures within an hour from all addresses
+//!   together lock the account for every address that has not logged into
+//!   it successfully within 30 days. This caps guessing spread over many
+//!   addresses, yet addresses the owner has used keep working, so flooding
+//!   the account does not lock its owner out either.
+//!
+//! A refusal is RATE_LIMITED with the seconds until the oldest failure that
+//! locks leaves its window. A successful login clears the failures of its
+//! (account, address) pair and is remembered as a known address; a
+//! successful password reset clears every failure of the account.
 //!
 //! Every attempt is written before it is counted, so that concurrent
-//! attempts cannot all slip under the limit; a refused attempt removes its
-//! row, so that hammering does not extend the lock-out forever; a
-//! successful login clears the account's failures.
+//! attempts cannot all slip under a limit; a refused attempt removes its
+//! row, so that hammering does not extend a lock-out forever.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::login_attempts;
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::error::{AppError, AppResult};
 
-/// Failed attempts allowed per account within the window.
-pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
-/// Failed attempts allowed per client address within the window.
+/// Failed attempts allowed per (account, address) within [`WINDOW_MINUTES`].
+pub const MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: u64 = 5;
+/// Failed attempts allowed per client address within [`WINDOW_MINUTES`].
 pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
-/// The window, in minutes.
+/// The window of the per-(account, address) and per-address limits.
 pub const WINDOW_MINUTES: i64 = 15;
+/// Failed attempts allowed per account, from all addresses together,
+/// within [`ACCOUNT_WINDOW_MINUTES`], for addresses not known to the account.
+pub const MAX_FAILURES_PER_ACCOUNT: u64 = 50;
+/// The window of the per-account limit.
+pub const ACCOUNT_WINDOW_MINUTES: i64 = 60;
+/// How long a successful login makes its address known to the account.
+pub const KNOWN_ADDRESS_DAYS: i64 = 30;
 
-/// Registers an attempt, counted as a failure until [`succeeded`] says
-/// otherwise, and refuses it when the account or the address already has
-/// its fill of failures in the window.
-///
-/// The attempt is written *before* it is counted: of any number of
-/// concurrent attempts, at most the limit get through, since each one that
-/// does leaves its row for the others to count. A refused attempt removes
-/// its row, so that hammering does not extend the lock-out.
+/// The `login_attempts` columns are bounded; longer input cannot name an
+/// account anyway, and its prefix throttles it just as well.
+const MAX_EMAIL_CHARS: usize = 254;
+const MAX_ADDR_CHARS: usize = 64;
+
+/// An attempt let through by [`begin`]: a failure until [`succeeded`] says
+/// otherwise.
+#[derive(Debug)]
+pub struct Attempt {
+    id: i64,
+    email: String,
+    client_addr: String,
+}
+
+/// Registers an attempt and refuses it when one of the limits is reached.
 pub async fn begin(
     db: &impl ConnectionTrait,
     email: &str,
     client_addr: &str,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<Attempt> {
+    let email: String = email.chars().take(MAX_EMAIL_CHARS).collect();
+    let client_addr: String = client_addr.chars().take(MAX_ADDR_CHARS).collect();
     let attempt = login_attempts::ActiveModel {
-        email: Set(email.to_owned()),
-        client_addr: Set(client_addr.to_owned()),
+        email: Set(email.clone()),
+        client_addr: Set(client_addr.clone()),
         succeeded: Set(false),
         attempted_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    let since = now - Duration::minutes(WINDOW_MINUTES);
-    let by_account = oldest_blocking_failure(
-        db,
-        login_attempts::Column::Email.eq(email),
-        attempt.id,
-        since,
-        MAX_FAILURES_PER_ACCOUNT,
-    )
-    .await?;
-    let by_address = oldest_blocking_failure(
-        db,
-        login_attempts::Column::ClientAddr.eq(client_addr),
-        attempt.id,
-        since,
-        MAX_FAILURES_PER_ADDRESS,
-    )
-    .await?;
-    let blocked_until = [by_account, by_address]
-        .into_iter()
-        .flatten()
-        .map(|oldest| oldest + Duration::minutes(WINDOW_MINUTES))
-        .max();
-    match blocked_until {
+    let attempt = Attempt {
+        id: attempt.id,
+        email,
+        client_addr,
+    };
+    match blocked_until(db, &attempt, now).await? {
         Some(until) if until > now => {
             login_attempts::Entity::delete_by_id(attempt.id)
                 .exec(db)
@@ -81,15 +96,61 @@ pub async fn begin(
                     .max(1),
             })
         }
-        _ => Ok(()),
+        _ => Ok(attempt),
     }
 }
 
-/// With at least `limit` other failures in the window, the time of the
-/// failure that must expire before another attempt is allowed.
+/// Until when the attempt's account or address is locked for it, if it is.
+async fn blocked_until(
+    db: &impl ConnectionTrait,
+    attempt: &Attempt,
+    now: DateTime<Utc>,
+) -> AppResult<Option<DateTime<Utc>>> {
+    let window = Duration::minutes(WINDOW_MINUTES);
+    let account = login_attempts::Column::Email.eq(attempt.email.as_str());
+    let address = login_attempts::Column::ClientAddr.eq(attempt.client_addr.as_str());
+    let by_pair = oldest_blocking_failure(
+        db,
+        Condition::all().add(account.clone()).add(address.clone()),
+        attempt.id,
+        now - window,
+        MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+    )
+    .await?
+    .map(|oldest| oldest + window);
+    let by_address = oldest_blocking_failure(
+        db,
+        Condition::all().add(address),
+        attempt.id,
+        now - window,
+        MAX_FAILURES_PER_ADDRESS,
+    )
+    .await?
+    .map(|oldest| oldest + window);
+    let account_window = Duration::minutes(ACCOUNT_WINDOW_MINUTES);
+    let by_account = match oldest_blocking_failure(
+        db,
+        Condition::all().add(account),
+        attempt.id,
+        now - account_window,
+        MAX_FAILURES_PER_ACCOUNT,
+    )
+    .await?
+    {
+        Some(oldest) if !is_known_address(db, attempt, now).await? => Some(oldest + account_window),
+        _ => None,
+    };
+    Ok([by_pair, by_address, by_account]
+        .into_iter()
+        .flatten()
+        .max())
+}
+
+/// With at least `limit` other failures matching `key` since `since`, the
+/// time of the failure that must expire before another attempt is allowed.
 async fn oldest_blocking_failure(
     db: &impl ConnectionTrait,
-    key: sea_orm::sea_query::SimpleExpr,
+    key: Condition,
     own_attempt: i64,
     since: DateTime<Utc>,
     limit: u64,
@@ -111,21 +172,74 @@ async fn oldest_blocking_failure(
         .flatten())
 }
 
-/// The attempt succeeded: the account's failures, this attempt's row
-/// included, no longer count against it. Rows older than a day serve no
-/// window and go too.
+/// Whether the attempt's address logged into its account within
+/// [`KNOWN_ADDRESS_DAYS`].
+async fn is_known_address(
+    db: &impl ConnectionTrait,
+    attempt: &Attempt,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let successes = login_attempts::Entity::find()
+        .filter(login_attempts::Column::Email.eq(attempt.email.as_str()))
+        .filter(login_attempts::Column::ClientAddr.eq(attempt.client_addr.as_str()))
+        .filter(login_attempts::Column::Succeeded.eq(true))
+        .filter(login_attempts::Column::AttemptedAt.gt(now - Duration::days(KNOWN_ADDRESS_DAYS)))
+        .count(db)
+        .await?;
+    Ok(successes > 0)
+}
+
+/// The attempt succeeded: it is kept as a success (its address is now
+/// known to the account), and the failures of its (account, address) pair
+/// no longer count. Failures from other addresses still do: a login here
+/// does not lift a lock on an address that was guessing. Rows that no
+/// window reads any more go too.
 pub async fn succeeded(
     db: &impl ConnectionTrait,
-    email: &str,
+    attempt: Attempt,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    login_attempts::Entity::delete_many()
-        .filter(login_attempts::Column::Email.eq(email))
-        .filter(login_attempts::Column::Succeeded.eq(false))
+    login_attempts::Entity::update_many()
+        .col_expr(login_attempts::Column::Succeeded, Expr::value(true))
+        .filter(login_attempts::Column::Id.eq(attempt.id))
         .exec(db)
         .await?;
+    delete_failures(
+        db,
+        Condition::all()
+            .add(login_attempts::Column::Email.eq(attempt.email.as_str()))
+            .add(login_attempts::Column::ClientAddr.eq(attempt.client_addr.as_str())),
+    )
+    .await?;
+    let stale_failures = Condition::all()
+        .add(login_attempts::Column::Succeeded.eq(false))
+        .add(login_attempts::Column::AttemptedAt.lt(now - Duration::days(1)));
+    let stale_successes = Condition::all()
+        .add(login_attempts::Column::Succeeded.eq(true))
+        .add(login_attempts::Column::AttemptedAt.lt(now - Duration::days(KNOWN_ADDRESS_DAYS)));
     login_attempts::Entity::delete_many()
-        .filter(login_attempts::Column::AttemptedAt.lt(now - Duration::days(1)))
+        .filter(Condition::any().add(stale_failures).add(stale_successes))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The account's password was reset by its owner (who proved it by the
+/// emailed link): every lock on the account lifts, from every address.
+/// `email` is the account's login email.
+pub async fn clear_account(db: &impl ConnectionTrait, email: &str) -> AppResult<()> {
+    let email: String = email.chars().take(MAX_EMAIL_CHARS).collect();
+    delete_failures(
+        db,
+        Condition::all().add(login_attempts::Column::Email.eq(email)),
+    )
+    .await
+}
+
+async fn delete_failures(db: &impl ConnectionTrait, key: Condition) -> AppResult<()> {
+    login_attempts::Entity::delete_many()
+        .filter(key)
+        .filter(login_attempts::Column::Succeeded.eq(false))
         .exec(db)
         .await?;
     Ok(())

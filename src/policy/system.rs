@@ -7,7 +7,11 @@
 //! `auth::throttle` itself.
 
 use entity::{organisations, users};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use super::Viewer;
 
@@ -44,6 +48,33 @@ pub async fn user_by_email(
         .filter(users::Column::Email.eq(email))
         .one(db)
         .await
+}
+
+/// For a password-reset request: the account with this (already
+/// lower-cased) login email, if any, and a stand-in account (the oldest)
+/// in one statement. The request then does the same work for the stand-in
+/// as for a real account and rolls it back, so that its cost does not tell
+/// whether the address has an account. `None` when there are no users.
+pub async fn user_by_email_with_stand_in(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<(Option<users::Model>, users::Model)>, DbErr> {
+    let oldest = Query::select()
+        .expr(Func::min(Expr::col(users::Column::Id)))
+        .from(users::Entity)
+        .to_owned();
+    let rows = users::Entity::find()
+        .filter(
+            Condition::any()
+                .add(users::Column::Email.eq(email))
+                .add(users::Column::Id.in_subquery(oldest)),
+        )
+        .order_by_asc(users::Column::Id)
+        .limit(2)
+        .all(db)
+        .await?;
+    let account = rows.iter().find(|u| u.email == email).cloned();
+    Ok(rows.into_iter().next().map(|stand_in| (account, stand_in)))
 }
 
 /// An organisation by exact name: the `create-user` command, and the

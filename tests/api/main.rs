@@ -9,6 +9,7 @@ mod logs;
 
 mod attachments;
 mod auth;
+mod auth_throttle;
 mod auth_tokens;
 mod browser;
 mod cli;
