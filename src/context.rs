@@ -23,6 +23,9 @@ pub struct RequestContext {
     pub user: Option<entity::users::Model>,
     /// The client's address, for login throttling.
     pub client_addr: String,
+    /// The request's language: the viewer's, or `Accept-Language`'s when
+    /// anonymous (see [`crate::i18n::request_locale`]).
+    pub locale: entity::enums::Locale,
 }
 
 /// Access to the request context without `unwrap`.

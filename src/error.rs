@@ -18,6 +18,7 @@ use std::sync::Arc;
 use async_graphql::ErrorExtensions as _;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use entity::enums::Locale;
 
 /// What went wrong, in the terms the API promises (SPEC §4).
 ///
@@ -26,8 +27,10 @@ use axum::response::{IntoResponse, Response};
 /// conversion below is the only way out to a client.
 #[derive(Debug, Clone)]
 pub enum AppError {
-    /// No valid credentials: missing, malformed, expired or revoked token.
+    /// No credentials: the request sent no token and needs one.
     Unauthenticated,
+    /// A token was sent and refused; `extensions.reason` says why.
+    TokenRefused(TokenFailure),
     /// A failed login: the same answer for an unknown email, a wrong
     /// password and a deactivated account.
     BadCredentials,
@@ -48,6 +51,31 @@ pub enum AppError {
     Internal(Arc<anyhow::Error>),
 }
 
+/// Why a sent access token was refused, so that a UI can say "your login
+/// expired" rather than "something is wrong".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenFailure {
+    /// Its lifetime is over: log in again.
+    Expired,
+    /// Revoked: the password was reset or changed, or the user was
+    /// deactivated or moved.
+    Revoked,
+    /// Not a token of this server (malformed, bad signature, wrong issuer
+    /// or audience, not yet valid).
+    Invalid,
+}
+
+impl TokenFailure {
+    /// `extensions.reason`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expired => "EXPIRED",
+            Self::Revoked => "REVOKED",
+            Self::Invalid => "INVALID",
+        }
+    }
+}
+
 /// Why an HTTP request was refused before any GraphQL ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvalidRequest {
@@ -62,49 +90,183 @@ pub enum InvalidRequest {
     UnsupportedMediaType,
 }
 
-/// One invalid input field: its path in the input (e.g. `input.postalCode`)
-/// and a message a user can act on.
+/// One invalid input field: its path in the input (e.g. `input.postalCode`),
+/// why it is invalid (`reason` with its `params`, for a client to word in
+/// its own language) and a message a user can act on (English; the
+/// response is worded in the request's language by [`crate::i18n`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
     pub field: String,
+    pub reason: Reason,
+    pub params: serde_json::Map<String, serde_json::Value>,
     pub message: String,
+}
+
+/// Why an input value is invalid: `extensions.fields[].reason`, stable and
+/// machine-readable, with the parameters of `extensions.fields[].params`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Reason {
+    /// Empty or missing.
+    Required,
+    /// Longer than `max` characters.
+    TooLong,
+    /// Shorter than `min` characters.
+    TooShort,
+    /// Not of the expected shape (an email, a phone number, a date, an
+    /// id); `example`, when present, shows a valid value.
+    InvalidFormat,
+    /// A number or a date outside what is allowed (`min`, `max` when they
+    /// are fixed).
+    OutOfRange,
+    /// Well-formed, but refused by a rule (a role, a combination of fields,
+    /// a step the input has no place for).
+    NotAllowed,
+    /// Already used by another record.
+    Taken,
+    /// A file over `maxBytes` bytes.
+    TooLarge,
+    /// A link's token that is unknown, used or expired.
+    Expired,
+}
+
+impl Reason {
+    /// The name a client reads in `reason`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "REQUIRED",
+            Self::TooLong => "TOO_LONG",
+            Self::TooShort => "TOO_SHORT",
+            Self::InvalidFormat => "INVALID_FORMAT",
+            Self::OutOfRange => "OUT_OF_RANGE",
+            Self::NotAllowed => "NOT_ALLOWED",
+            Self::Taken => "TAKEN",
+            Self::TooLarge => "TOO_LARGE",
+            Self::Expired => "EXPIRED",
+        }
+    }
+
+    /// The reason named `name`, as [`as_str`](Self::as_str) writes it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::Required,
+            Self::TooLong,
+            Self::TooShort,
+            Self::InvalidFormat,
+            Self::OutOfRange,
+            Self::NotAllowed,
+            Self::Taken,
+            Self::TooLarge,
+            Self::Expired,
+        ]
+        .into_iter()
+        .find(|reason| reason.as_str() == name)
+    }
 }
 
 /// Shorthand for results of services and resolvers.
 pub type AppResult<T> = Result<T, AppError>;
 
-/// Why one input value is invalid, in words a user can act on (`must not be
-/// empty`). The one error type of every domain `parse()`: it names no field,
-/// because the same value is a different field in different inputs; a
-/// [`FieldErrors`] puts it under its field.
+/// Why one input value is invalid: a [`Reason`] with its parameters, and
+/// words a user can act on (`must not be empty`). The one error type of
+/// every domain `parse()`: it names no field, because the same value is a
+/// different field in different inputs; a [`FieldErrors`] puts it under its
+/// field. Every constructor names its reason, so that no error leaves
+/// without one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid(Cow<'static, str>);
+pub struct Invalid {
+    reason: Reason,
+    params: serde_json::Map<String, serde_json::Value>,
+    message: Cow<'static, str>,
+}
 
 impl Invalid {
-    pub fn new(message: impl Into<Cow<'static, str>>) -> Self {
-        Self(message.into())
+    fn with(reason: Reason, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            reason,
+            params: serde_json::Map::new(),
+            message: message.into(),
+        }
+    }
+
+    /// REQUIRED: empty, blank or missing.
+    pub fn required() -> Self {
+        Self::with(Reason::Required, "must not be empty")
+    }
+
+    /// REQUIRED, worded for the case (`is required`).
+    pub fn required_because(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::with(Reason::Required, message)
+    }
+
+    /// TOO_LONG: more than `max` characters.
+    pub fn too_long(max: usize) -> Self {
+        Self::with(Reason::TooLong, format!("must be at most {max} characters")).param("max", max)
+    }
+
+    /// TOO_SHORT: fewer than `min` characters.
+    pub fn too_short(min: usize) -> Self {
+        Self::with(
+            Reason::TooShort,
+            format!("must be at least {min} characters long"),
+        )
+        .param("min", min)
+    }
+
+    /// INVALID_FORMAT: not of the expected shape.
+    pub fn format(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::with(Reason::InvalidFormat, message)
+    }
+
+    /// INVALID_FORMAT with a valid `example`.
+    pub fn format_like(message: impl Into<Cow<'static, str>>, example: &'static str) -> Self {
+        Self::format(message).param("example", example)
+    }
+
+    /// OUT_OF_RANGE: a number or a date outside what is allowed.
+    pub fn out_of_range(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::with(Reason::OutOfRange, message)
+    }
+
+    /// NOT_ALLOWED: well-formed, but refused by a rule.
+    pub fn not_allowed(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::with(Reason::NotAllowed, message)
+    }
+
+    /// TAKEN: already used by another record.
+    pub fn taken(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::with(Reason::Taken, message)
+    }
+
+    /// TOO_LARGE: a file over `max_bytes`.
+    pub fn too_large(message: impl Into<Cow<'static, str>>, max_bytes: u64) -> Self {
+        Self::with(Reason::TooLarge, message).param("maxBytes", max_bytes)
+    }
+
+    /// EXPIRED: a link's token that is unknown, used or expired.
+    pub fn expired(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::with(Reason::Expired, message)
+    }
+
+    /// Adds a parameter of the reason (`max`, `min`, `example`).
+    #[must_use]
+    pub fn param(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params.insert(name.to_owned(), value.into());
+        self
+    }
+
+    pub fn reason(&self) -> Reason {
+        self.reason
     }
 
     pub fn message(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<&'static str> for Invalid {
-    fn from(message: &'static str) -> Self {
-        Self::new(message)
-    }
-}
-
-impl From<String> for Invalid {
-    fn from(message: String) -> Self {
-        Self::new(message)
+        &self.message
     }
 }
 
 impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -147,7 +309,9 @@ impl FieldErrors {
     pub fn add(&mut self, field: &str, invalid: Invalid) {
         self.0.push(FieldError {
             field: field.to_owned(),
-            message: invalid.0.into_owned(),
+            reason: invalid.reason,
+            params: invalid.params,
+            message: invalid.message.into_owned(),
         });
     }
 
@@ -201,9 +365,9 @@ impl AppError {
 
     /// VALIDATION of one field: the shorthand of a [`FieldErrors`] that
     /// recorded `invalid` alone.
-    pub fn validation(field: &str, invalid: impl Into<Invalid>) -> Self {
+    pub fn validation(field: &str, invalid: Invalid) -> Self {
         let mut errors = FieldErrors::new();
-        errors.add(field, invalid.into());
+        errors.add(field, invalid);
         errors.into_error()
     }
 
@@ -218,7 +382,9 @@ impl AppError {
     /// The stable machine-readable code of `extensions.code`.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated | Self::BadCredentials => "UNAUTHENTICATED",
+            Self::Unauthenticated | Self::TokenRefused(_) | Self::BadCredentials => {
+                "UNAUTHENTICATED"
+            }
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Validation(_) | Self::InvalidRequest(_) => "VALIDATION",
@@ -231,8 +397,13 @@ impl AppError {
     /// The message a client sees. Never the cause of an internal error.
     pub fn message(&self) -> String {
         match self {
-            Self::Unauthenticated => "authentication required".to_owned(),
-            Self::BadCredentials => "wrong email or password".to_owned(),
+            Self::Unauthenticated => crate::i18n::unauthenticated(Locale::En, None).to_owned(),
+            Self::TokenRefused(failure) => {
+                crate::i18n::unauthenticated(Locale::En, Some(failure.as_str())).to_owned()
+            }
+            Self::BadCredentials => {
+                crate::i18n::unauthenticated(Locale::En, Some("BAD_CREDENTIALS")).to_owned()
+            }
             Self::Forbidden(message) | Self::Conflict(message) => message.clone(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::Validation(errors) => {
@@ -260,7 +431,9 @@ impl AppError {
     /// The HTTP status of a response that is this error alone.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthenticated | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::TokenRefused(_) | Self::BadCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Validation(_) | Self::InvalidRequest(InvalidRequest::Malformed(_)) => {
@@ -277,8 +450,10 @@ impl AppError {
         }
     }
 
-    /// `extensions` of the error as a client sees it: `code`, and `field`
-    /// with `fields` for VALIDATION, `retryAfter` for RATE_LIMITED.
+    /// `extensions` of the error as a client sees it: `code`; `field` with
+    /// `fields` (each with its `reason` and `params`) for VALIDATION,
+    /// `reason` for a refused token or login, `retryAfter` for
+    /// RATE_LIMITED.
     fn extensions(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut extensions = serde_json::Map::new();
         extensions.insert("code".to_owned(), self.code().into());
@@ -289,12 +464,25 @@ impl AppError {
                 }
                 let fields = errors
                     .iter()
-                    .map(|e| serde_json::json!({ "field": e.field, "message": e.message }))
+                    .map(|e| {
+                        serde_json::json!({
+                            "field": e.field,
+                            "reason": e.reason,
+                            "params": e.params,
+                            "message": e.message,
+                        })
+                    })
                     .collect();
                 extensions.insert("fields".to_owned(), serde_json::Value::Array(fields));
             }
             Self::RateLimited { retry_after_secs } => {
                 extensions.insert("retryAfter".to_owned(), (*retry_after_secs).into());
+            }
+            Self::TokenRefused(failure) => {
+                extensions.insert("reason".to_owned(), failure.as_str().into());
+            }
+            Self::BadCredentials => {
+                extensions.insert("reason".to_owned(), "BAD_CREDENTIALS".into());
             }
             _ => {}
         }
@@ -362,19 +550,97 @@ pub fn classify_executor_error(error: &mut async_graphql::ServerError) {
     }
 }
 
+/// The last touches of a GraphQL response, in one place: the executor's
+/// own errors classified ([`classify_executor_error`]), a value that failed
+/// to parse named by its precise input field
+/// ([`crate::input_paths::name_unparsed_field`]), every error worded in the
+/// request's `locale`, and RATE_LIMITED's `Retry-After` header.
+pub fn finish_response(
+    response: &mut async_graphql::Response,
+    request: &crate::input_paths::RequestText,
+    locale: Locale,
+) {
+    let mut retry_after: Option<u64> = None;
+    for error in &mut response.errors {
+        let classified = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !classified {
+            classify_executor_error(error);
+            let named = error
+                .extensions
+                .as_ref()
+                .and_then(|e| e.get("field"))
+                .and_then(|field| match field {
+                    async_graphql::Value::String(field) => Some(field.clone()),
+                    _ => None,
+                })
+                .or_else(|| crate::input_paths::name_unparsed_field(error, request));
+            if let Some(field) = named {
+                // The executor's errors are input errors like any other:
+                // the same `fields` entry, with its reason.
+                let entry = serde_json::json!([{
+                    "field": field,
+                    "reason": Reason::InvalidFormat,
+                    "params": {},
+                    "message": error.message,
+                }]);
+                let extensions = error.extensions.get_or_insert_with(Default::default);
+                extensions.set("field", field);
+                extensions.set(
+                    "fields",
+                    async_graphql::Value::from_json(entry).unwrap_or_default(),
+                );
+            }
+        }
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        let mut json = match serde_json::to_value(&*extensions) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        if json.get("code").and_then(serde_json::Value::as_str) == Some("RATE_LIMITED") {
+            let seconds = json.get("retryAfter").and_then(serde_json::Value::as_u64);
+            retry_after = retry_after.max(seconds);
+        }
+        crate::i18n::localise_error(&mut error.message, &mut json, locale);
+        for (name, value) in json {
+            extensions.set(
+                name,
+                async_graphql::Value::from_json(value).unwrap_or_default(),
+            );
+        }
+    }
+    if let Some(seconds) = retry_after {
+        response
+            .http_headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+}
+
 /// A response that is this error alone, as GraphQL over HTTP shapes a
 /// request error: `{"errors": [{"message", "extensions"}]}`, with the
 /// status of [`AppError::status`] and the headers that status calls for.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        self.response_in(Locale::En)
+    }
+}
+
+impl AppError {
+    /// The response of [`IntoResponse`], its message in `locale`.
+    pub fn response_in(self, locale: Locale) -> Response {
         self.log();
+        let mut message = self.message();
+        let mut extensions = self.extensions();
+        crate::i18n::localise_error(&mut message, &mut extensions, locale);
         let body = serde_json::json!({
-            "errors": [{ "message": self.message(), "extensions": self.extensions() }]
+            "errors": [{ "message": message, "extensions": extensions }]
         });
         let mut response = (self.status(), axum::Json(body)).into_response();
         let headers = response.headers_mut();
         match &self {
-            Self::Unauthenticated | Self::BadCredentials => {
+            Self::Unauthenticated | Self::TokenRefused(_) | Self::BadCredentials => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             Self::InvalidRequest(InvalidRequest::MutationOverGet) => {
@@ -405,10 +671,14 @@ mod tests {
         let err = AppError::Validation(vec![
             FieldError {
                 field: "input.phone".into(),
+                reason: Reason::InvalidFormat,
+                params: serde_json::Map::new(),
                 message: "not a phone number".into(),
             },
             FieldError {
                 field: "input.postalCode".into(),
+                reason: Reason::InvalidFormat,
+                params: serde_json::Map::new(),
                 message: "must have 4 digits".into(),
             },
         ]);
@@ -458,14 +728,19 @@ mod tests {
             42
         );
 
-        let response = AppError::validation("input.name", "must not be empty").into_response();
+        let response = AppError::validation("input.name", Invalid::required()).into_response();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(
             body_of(response).await["errors"][0]["extensions"],
             serde_json::json!({
                 "code": "VALIDATION",
                 "field": "input.name",
-                "fields": [{ "field": "input.name", "message": "must not be empty" }]
+                "fields": [{
+                    "field": "input.name",
+                    "reason": "REQUIRED",
+                    "params": {},
+                    "message": "must not be empty"
+                }]
             })
         );
 
@@ -484,12 +759,9 @@ mod tests {
     fn field_errors_report_every_field_in_the_order_checked() {
         let mut errors = FieldErrors::new();
         assert_eq!(errors.check("a", Ok::<_, Invalid>(1)), Some(1));
-        assert_eq!(
-            errors.check::<i32>("b", Err("must not be empty".into())),
-            None
-        );
-        errors.add("c", Invalid::new("is taken"));
-        let collected = errors.collect::<()>(Err(AppError::validation("d", "too big")));
+        assert_eq!(errors.check::<i32>("b", Err(Invalid::required())), None);
+        errors.add("c", Invalid::taken("is taken"));
+        let collected = errors.collect::<()>(Err(AppError::validation("d", Invalid::too_long(3))));
         assert!(matches!(collected, Ok(None)));
         let internal = errors.collect::<()>(Err(AppError::internal(anyhow::anyhow!("x"))));
         assert!(
@@ -508,7 +780,7 @@ mod tests {
             [
                 ("b", "must not be empty"),
                 ("c", "is taken"),
-                ("d", "too big")
+                ("d", "must be at most 3 characters")
             ]
         );
         assert_eq!(FieldErrors::new().finish(7).ok(), Some(7));
@@ -520,14 +792,19 @@ mod tests {
 
     #[test]
     fn graphql_errors_carry_the_same_extensions() {
-        let err = AppError::validation("input.name", "must not be empty");
+        let err = AppError::validation("input.name", Invalid::required());
         let gql = async_graphql::Error::from(err).into_server_error(Default::default());
         let json = serde_json::to_value(&gql).expect("serialise");
         assert_eq!(json["extensions"]["code"], "VALIDATION");
         assert_eq!(json["extensions"]["field"], "input.name");
         assert_eq!(
             json["extensions"]["fields"],
-            serde_json::json!([{ "field": "input.name", "message": "must not be empty" }])
+            serde_json::json!([{
+                "field": "input.name",
+                "reason": "REQUIRED",
+                "params": {},
+                "message": "must not be empty"
+            }])
         );
     }
 }

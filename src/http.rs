@@ -166,8 +166,10 @@ async fn serve_graphql(
     let (user, viewer) = match crate::auth::authenticate(&state.app, headers).await {
         Ok(Some((user, viewer))) => (Some(user), Some(viewer)),
         Ok(None) => (None, None),
-        Err(err) => return err.into_response(),
+        Err(_) if crate::auth::runs_without_token(&request) => (None, None),
+        Err(err) => return err.response_in(crate::i18n::request_locale(None, headers)),
     };
+    let locale = crate::i18n::request_locale(user.as_ref().map(|u| u.locale), headers);
     let scope = viewer.map(Scope::new);
     let executed = Executed::default();
     request.set_parsed_query(checked.document);
@@ -182,14 +184,14 @@ async fn serve_graphql(
             user,
             client_addr: client_address(peer.ip(), headers, &state.app.config.trusted_proxies)
                 .to_string(),
+            locale,
         });
     if let Some(scope) = scope {
         request = crate::loaders::register(request, &state.app, scope);
     }
+    let text = crate::input_paths::RequestText::of(&request);
     let mut response = state.schema.execute(request).await;
-    for error in &mut response.errors {
-        crate::error::classify_executor_error(error);
-    }
+    crate::error::finish_response(&mut response, &text, locale);
     graphql_response(response, media, executed.get())
 }
 

@@ -17,6 +17,8 @@ pub mod error;
 pub mod feedback;
 pub mod graphql;
 pub mod http;
+pub mod i18n;
+pub mod input_paths;
 pub mod invoices;
 pub mod loaders;
 pub mod multipart;

@@ -16,7 +16,7 @@ use sea_orm::sea_query::IntoCondition;
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Invalid};
 use crate::policy::Scoped;
 
 /// The largest page a client may ask for.
@@ -45,7 +45,10 @@ pub fn from_global_id(id: &ID) -> Option<(String, i64)> {
 pub fn parse_global_id(id: &ID, type_name: &str, field: &str) -> AppResult<i64> {
     match from_global_id(id) {
         Some((found, row_id)) if found == type_name => Ok(row_id),
-        _ => Err(AppError::validation(field, format!("not a {type_name} id"))),
+        _ => Err(AppError::validation(
+            field,
+            Invalid::format(format!("not a {type_name} id")),
+        )),
     }
 }
 
@@ -87,20 +90,22 @@ impl PageArgs {
             } else {
                 Err(AppError::validation(
                     field,
-                    format!("must be between 0 and {MAX_PAGE_SIZE}"),
+                    Invalid::out_of_range(format!("must be between 0 and {MAX_PAGE_SIZE}"))
+                        .param("min", 0)
+                        .param("max", MAX_PAGE_SIZE),
                 ))
             }
         };
         if first.is_some() && last.is_some() {
             return Err(AppError::validation(
                 "last",
-                "use either first or last, not both",
+                Invalid::not_allowed("use either first or last, not both"),
             ));
         }
         if after.is_some() && before.is_some() {
             return Err(AppError::validation(
                 "before",
-                "use either after or before, not both",
+                Invalid::not_allowed("use either after or before, not both"),
             ));
         }
         let backward = last.is_some() || (before.is_some() && first.is_none());
@@ -116,8 +121,9 @@ impl PageArgs {
         };
         let cursor = raw
             .map(|c| {
-                CursorKey::decode(&c)
-                    .ok_or_else(|| AppError::validation(cursor_field, "not a valid cursor"))
+                CursorKey::decode(&c).ok_or_else(|| {
+                    AppError::validation(cursor_field, Invalid::format("not a valid cursor"))
+                })
             })
             .transpose()?;
         Ok(Self {
@@ -161,7 +167,7 @@ impl PageArgs {
         match &self.cursor {
             Some(CursorKey(made_for, _, _)) if made_for != column => Err(AppError::validation(
                 if self.backward { "before" } else { "after" },
-                "this cursor belongs to another list",
+                Invalid::not_allowed("this cursor belongs to another list"),
             )),
             _ => Ok(()),
         }

@@ -42,6 +42,20 @@ pub struct DemoLogin {
     pub organisation: String,
 }
 
+/// The demo's training certificate: a one-page PDF saying what it stands
+/// for.
+const DEMO_CERTIFICATE: &[u8] = b"%PDF-1.4
+1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >> endobj
+4 0 obj << /Length 62 >> stream
+BT /F1 18 Tf 72 760 Td (Demo training certificate) Tj ET
+endstream endobj
+5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj
+trailer << /Root 1 0 R >>
+%%EOF
+";
+
 /// Seeds demo data when the database has no organisation yet; returns the
 /// logins created, or `None` when there was data already.
 pub async fn seed_if_empty(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
@@ -436,17 +450,25 @@ async fn write_demo_data(
             internal_reference: (i % 3 == 0).then(|| format!("DOSS-{:04}", 1000 + i)),
             for_learning,
             comment: (i % 5 == 0).then(|| "Bitte mit deutscher Tastatur.".to_owned()),
-            // The demo keeps no files: a learning order's certificate is
-            // taken as seen.
             has_certificate: for_learning,
         })?;
+        // A learning order carries its certificate, as the API demands.
+        let certificate = for_learning
+            .then(|| {
+                crate::attachments::service::check_file(
+                    "training-certificate.pdf",
+                    DEMO_CERTIFICATE.to_vec(),
+                    "certificate",
+                )
+            })
+            .transpose()?;
         let mut ticket = service::place_order(
             txn,
             state,
-            creator.id,
+            creator,
             org.id,
             &order,
-            None,
+            certificate.as_ref(),
             created_at,
             Emails::Skip,
         )
@@ -495,6 +517,7 @@ async fn write_demo_data(
                     Step::Move {
                         action: Action::Queue,
                         note: Some("Waiting for stock".to_owned()),
+                        internal_note: None,
                     },
                 ),
                 TicketStatus::ReadyToShip => (
@@ -503,6 +526,7 @@ async fn write_demo_data(
                     Step::Move {
                         action: Action::Approve,
                         note: None,
+                        internal_note: None,
                     },
                 ),
                 TicketStatus::ReadyForBilling => (
@@ -522,6 +546,7 @@ async fn write_demo_data(
                     Step::Move {
                         action: Action::MarkBilled,
                         note: Some("Invoice paid".to_owned()),
+                        internal_note: None,
                     },
                 ),
                 TicketStatus::Cancelled => (

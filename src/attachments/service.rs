@@ -17,6 +17,7 @@
 //! refusal is a CONFLICT. A closed ticket's record is final; a later
 //! document belongs on a new ticket that refers to it.
 
+use chrono::{DateTime, Utc};
 use entity::enums::{TicketEventKind, TicketStatus};
 use entity::{attachments, tickets};
 use sea_orm::ActiveValue::Set;
@@ -29,7 +30,7 @@ use sha2::{Digest, Sha256};
 use super::detect::{self, FileType};
 use super::domain::sanitize_file_name;
 use super::storage::Storage;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Invalid};
 use crate::policy::Scope;
 use crate::state::AppState;
 use crate::tickets::events::{self, NewEvent};
@@ -60,18 +61,21 @@ impl PreparedFile {
 /// Checks size and type of `bytes` named `file_name` by the client.
 pub fn check_file(file_name: &str, bytes: Vec<u8>, field: &str) -> AppResult<PreparedFile> {
     if bytes.is_empty() {
-        return Err(AppError::validation(field, "the file is empty"));
+        return Err(AppError::validation(
+            field,
+            Invalid::required_because("the file is empty"),
+        ));
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(AppError::validation(
             field,
-            "the file is larger than 10 MiB",
+            Invalid::too_large("the file is larger than 10 MiB", MAX_FILE_BYTES),
         ));
     }
     let Some(file_type) = detect::detect(&bytes) else {
         return Err(AppError::validation(
             field,
-            "only PDF, PNG and JPEG files are accepted",
+            Invalid::not_allowed("only PDF, PNG and JPEG files are accepted"),
         ));
     };
     Ok(prepared(file_name, file_type, bytes))
@@ -115,13 +119,13 @@ pub async fn store_and_record(
     ticket: &tickets::Model,
     uploader_id: i64,
     file: &PreparedFile,
+    now: DateTime<Utc>,
 ) -> AppResult<attachments::Model> {
     let storage_key = state
         .storage
         .put(&file.sha256, &file.bytes)
         .await
         .map_err(|e| AppError::internal(anyhow::Error::new(e).context("storing an attachment")))?;
-    let now = state.clock.now();
     let attachment = attachments::ActiveModel {
         organisation_id: Set(ticket.organisation_id),
         ticket_id: Set(ticket.id),
@@ -211,8 +215,15 @@ pub async fn attach(
             .await?;
         let ticket = scope.ticket(&txn, ticket_id).await?;
         may_attach(&ticket)?;
-        let attachment =
-            store_and_record(&txn, state, &ticket, scope.viewer().user_id, file).await?;
+        let attachment = store_and_record(
+            &txn,
+            state,
+            &ticket,
+            scope.viewer().user_id,
+            file,
+            state.clock.now(),
+        )
+        .await?;
         txn.commit().await?;
         Ok::<_, AppError>(attachment)
     }
@@ -278,7 +289,7 @@ mod tests {
     }
 
     fn ticket(status: TicketStatus) -> tickets::Model {
-        let now = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH; // the time plays no part here
+        let now = DateTime::<Utc>::UNIX_EPOCH; // the time plays no part here
         tickets::Model {
             id: 1,
             organisation_id: 2,

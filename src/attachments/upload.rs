@@ -13,7 +13,7 @@ use std::io::{Read, Seek};
 use async_graphql::{Context, Upload};
 
 use super::service::{self, PreparedFile};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Invalid};
 
 /// Reads and checks the upload of argument `field`. Touches neither the
 /// database nor the file store.
@@ -24,7 +24,9 @@ pub fn prepare_upload(ctx: &Context<'_>, upload: &Upload, field: &str) -> AppRes
     if ctx.query_env.uploads.get(upload.0).is_none() {
         return Err(AppError::validation(
             field,
-            "no file was sent for this argument (use a multipart request)",
+            Invalid::required_because(
+                "no file was sent for this argument (use a multipart request)",
+            ),
         ));
     }
     let value = upload.value(ctx).map_err(|e| {

@@ -33,7 +33,10 @@ impl From<service::LoginOutcome> for LoginPayload {
 /// exists or not.
 #[derive(SimpleObject)]
 pub struct RequestPasswordResetPayload {
-    /// What to tell the person.
+    /// What to tell the person, in the request's language (the viewer's,
+    /// or `Accept-Language`'s): that a link is on its way if an account
+    /// uses the address, and that a login shared by several people gets
+    /// the new password for all of them.
     pub message: String,
 }
 
@@ -76,9 +79,10 @@ impl AuthMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The email of the account whose password is forgotten.")] email: String,
     ) -> AppResult<RequestPasswordResetPayload> {
-        service::request_password_reset(ctx.state()?, &email).await?;
+        let request = ctx.request()?;
+        service::request_password_reset(&request.state, &email).await?;
         Ok(RequestPasswordResetPayload {
-            message: "If an account uses this address, an email with a link to choose a new password is on its way.".to_owned(),
+            message: crate::i18n::reset_requested(request.locale).to_owned(),
         })
     }
 

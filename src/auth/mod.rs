@@ -10,7 +10,9 @@ pub mod token;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
-use crate::error::AppError;
+use async_graphql::parser::types::{OperationType, Selection};
+
+use crate::error::{AppError, TokenFailure};
 use crate::policy::{self, Viewer};
 use crate::state::AppState;
 
@@ -22,7 +24,9 @@ fn bearer_token(value: &str) -> Option<&str> {
 }
 
 /// The request's user, if it sent a token. A token that is present but
-/// invalid for any reason is an error, never an anonymous request.
+/// refused is an error, never an anonymous request, and says why: EXPIRED,
+/// REVOKED (password reset or changed, user deactivated or moved) or
+/// INVALID (anything else).
 pub async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
@@ -36,17 +40,54 @@ pub async fn authenticate(
         .and_then(bearer_token)
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(AppError::TokenRefused(TokenFailure::Invalid))?;
     let (user_id, claims) = state.tokens.verify(token, state.clock.now()).map_err(|e| {
         tracing::debug!(error = %e, "token rejected");
-        AppError::Unauthenticated
+        AppError::TokenRefused(match e {
+            token::TokenError::Expired => TokenFailure::Expired,
+            _ => TokenFailure::Invalid,
+        })
     })?;
     let Some((user, viewer)) = policy::system::user_for_token(&state.db, user_id).await? else {
-        return Err(AppError::Unauthenticated);
+        return Err(AppError::TokenRefused(TokenFailure::Revoked));
     };
     if !user.is_active || user.token_version != claims.ver || user.organisation_id != claims.org {
         tracing::debug!(user_id, "token revoked or user deactivated");
-        return Err(AppError::Unauthenticated);
+        return Err(AppError::TokenRefused(TokenFailure::Revoked));
     }
     Ok(Some((user, viewer)))
+}
+
+/// The root fields a request may run without a valid token, even when it
+/// sends a refused one: a portal holding an expired token logs in again,
+/// or asks for a reset, without first dropping its header.
+const TOKENLESS_FIELDS: [&str; 4] = [
+    "login",
+    "requestPasswordReset",
+    "resetPassword",
+    "__typename",
+];
+
+/// Whether `request` is a mutation that selects nothing but
+/// [`TOKENLESS_FIELDS`] (fragments at the root do not count): it then runs
+/// as anonymous when its token is refused.
+pub fn runs_without_token(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation = match &request.operation_name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name.as_str()))
+            .map(|(_, op)| op),
+        None => document.operations.iter().next().map(|(_, op)| op),
+    };
+    operation.is_some_and(|op| {
+        op.node.ty == OperationType::Mutation
+            && op.node.selection_set.node.items.iter().all(|item| {
+                matches!(&item.node, Selection::Field(field)
+                    if TOKENLESS_FIELDS.contains(&field.node.name.node.as_str()))
+            })
+    })
 }

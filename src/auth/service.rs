@@ -16,7 +16,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::throttle;
 use crate::domain::{Email, NewPassword};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Invalid};
 use crate::notifications::{self, OutgoingEmail, templates};
 use crate::policy::{self, Scope};
 use crate::state::AppState;
@@ -170,7 +170,7 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     let invalid = || {
         AppError::validation(
             "token",
-            "this link is invalid or has expired; ask for a new one",
+            Invalid::expired("this link is invalid or has expired; ask for a new one"),
         )
     };
     // Everything slow or read-only happens before the transaction, whose
@@ -230,7 +230,7 @@ pub async fn change_password(
     {
         return Err(AppError::validation(
             "currentPassword",
-            "is not your current password",
+            Invalid::not_allowed("is not your current password"),
         ));
     }
     throttle::succeeded(&state.db, attempt, now).await?;

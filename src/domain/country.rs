@@ -46,10 +46,10 @@ impl CountryCode {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let value = input.trim();
         if value.is_empty() {
-            return Err(Invalid::new("must not be empty"));
+            return Err(Invalid::required());
         }
         if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(Invalid::new(
+            return Err(Invalid::format(
                 "must be a two-letter country code (ISO 3166-1), e.g. CH",
             ));
         }
@@ -58,7 +58,7 @@ impl CountryCode {
             .binary_search(&upper.as_str())
             .map(|index| Self(ASSIGNED[index]))
             .map_err(|_| {
-                Invalid::new(format!(
+                Invalid::format(format!(
                     "{upper} is not a country code (ISO 3166-1), e.g. CH"
                 ))
             })
@@ -125,7 +125,7 @@ mod tests {
         }
         assert_eq!(
             CountryCode::parse("zz"),
-            Err(Invalid::new(
+            Err(Invalid::format(
                 "ZZ is not a country code (ISO 3166-1), e.g. CH"
             ))
         );

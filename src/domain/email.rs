@@ -12,18 +12,18 @@ impl Email {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let value = input.trim().to_lowercase();
         if value.is_empty() {
-            return Err(Invalid::new("must not be empty"));
+            return Err(Invalid::required());
         }
         if value.chars().count() > 254 {
-            return Err(Invalid::new("must be at most 254 characters"));
+            return Err(Invalid::too_long(254));
         }
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Invalid::new(
+            return Err(Invalid::format(
                 "must not contain spaces or control characters",
             ));
         }
         let Some((local, domain)) = value.rsplit_once('@') else {
-            return Err(Invalid::new("must be an email address (name@domain)"));
+            return Err(Invalid::format("must be an email address (name@domain)"));
         };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
@@ -33,7 +33,7 @@ impl Email {
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
-            return Err(Invalid::new("must be an email address (name@domain)"));
+            return Err(Invalid::format("must be an email address (name@domain)"));
         }
         Ok(Self(value))
     }

@@ -24,10 +24,11 @@ impl Cents {
         if (0..=Self::MAX_PRICE.0).contains(&cents) {
             Ok(Self(cents))
         } else {
-            Err(Invalid::new(format!(
-                "must be between 0 and {} cents",
-                Self::MAX_PRICE.0
-            )))
+            Err(
+                Invalid::out_of_range(format!("must be between 0 and {} cents", Self::MAX_PRICE.0))
+                    .param("min", 0)
+                    .param("max", Self::MAX_PRICE.0),
+            )
         }
     }
 
@@ -76,7 +77,9 @@ impl BasisPoints {
         if (0..=Self::MAX.0).contains(&bp) {
             Ok(Self(bp))
         } else {
-            Err(Invalid::new("must be between 0 and 10000 (100 %)"))
+            Err(Invalid::out_of_range("must be between 0 and 10000 (100 %)")
+                .param("min", 0)
+                .param("max", 10_000))
         }
     }
 
@@ -199,7 +202,11 @@ mod tests {
         assert_eq!(BasisPoints::MAX.to_string(), "100 %");
         assert_eq!(
             Cents::parse_price(-1),
-            Err(Invalid::new("must be between 0 and 100000000 cents"))
+            Err(
+                Invalid::out_of_range("must be between 0 and 100000000 cents")
+                    .param("min", 0)
+                    .param("max", 100_000_000)
+            )
         );
     }
 }

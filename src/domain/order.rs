@@ -55,10 +55,10 @@ impl ParsedOrder {
     /// Checks every field and reports all the invalid ones, in form order.
     ///
     /// The postal code and the phone number are read for the order's
-    /// country. When the country itself is invalid they are not checked
-    /// against it (any message would be a guess); only a blank postal code or
-    /// phone number is reported alongside the country, since that is wrong
-    /// whatever the country.
+    /// country. When the country itself is invalid they are checked against
+    /// the default country's (Switzerland's) rules, so that one round
+    /// reports everything: the country, and the postal code and phone
+    /// number as they read for the default.
     pub fn parse(raw: RawOrder) -> AppResult<Self> {
         let mut errors = FieldErrors::new();
         match Self::check(raw, &mut errors) {
@@ -75,27 +75,26 @@ impl ParsedOrder {
             None | Some("") => Ok(CountryCode::SWITZERLAND),
             Some(code) => CountryCode::parse(code),
         };
-        let known_country = country.as_ref().ok().copied();
+        // An invalid country is reported below; the postal code and the
+        // phone are still checked, by the default country's rules.
+        let rules_country = country
+            .as_ref()
+            .ok()
+            .copied()
+            .unwrap_or(CountryCode::SWITZERLAND);
 
         let recipient_name = errors.check(
             "input.recipientName",
             single_line(&raw.recipient_name, MAX_RECIPIENT_NAME_CHARS),
         );
         let street = errors.check("input.street", street(&raw.street));
-        let postal_code = errors
-            .check(
-                "input.postalCode",
-                for_country(known_country, &raw.postal_code, PostalCode::parse),
-            )
-            .flatten();
+        let postal_code = errors.check(
+            "input.postalCode",
+            PostalCode::parse(&raw.postal_code, rules_country),
+        );
         let city = errors.check("input.city", single_line(&raw.city, MAX_CITY_CHARS));
         let country = errors.check("input.country", country);
-        let phone = errors
-            .check(
-                "input.phone",
-                for_country(known_country, &raw.phone, PhoneNumber::parse),
-            )
-            .flatten();
+        let phone = errors.check("input.phone", PhoneNumber::parse(&raw.phone, rules_country));
         let internal_reference = errors.check(
             "input.internalReference",
             optional_single_line(
@@ -107,11 +106,22 @@ impl ParsedOrder {
             "input.comment",
             optional_multi_line(raw.comment.as_deref(), MAX_COMMENT_CHARS),
         );
-        let certified = !raw.for_learning || raw.has_certificate;
-        if !certified {
+        // A learning laptop needs its certificate, and a certificate goes
+        // with a learning laptop only.
+        let certified = raw.for_learning == raw.has_certificate;
+        if raw.has_certificate && !raw.for_learning {
             errors.add(
                 "input.certificate",
-                Invalid::new(
+                Invalid::not_allowed(
+                    "a training certificate goes with a laptop for learning only \
+                     (set forLearning, or leave the certificate out)",
+                ),
+            );
+        }
+        if raw.for_learning && !raw.has_certificate {
+            errors.add(
+                "input.certificate",
+                Invalid::required_because(
                     "a laptop for learning needs a training certificate \
                      (apprenticeship contract or invitation letter)",
                 ),
@@ -199,25 +209,11 @@ impl ParsedOrder {
     }
 }
 
-/// Parses `input` for the country when it is known. Without a valid country
-/// only blankness is checked, and `Ok(None)` means "not checked".
-fn for_country<T>(
-    country: Option<CountryCode>,
-    input: &str,
-    parse: impl FnOnce(&str, CountryCode) -> Result<T, Invalid>,
-) -> Result<Option<T>, Invalid> {
-    match country {
-        Some(country) => parse(input, country).map(Some),
-        None if input.trim().is_empty() => Err(Invalid::new("must not be empty")),
-        None => Ok(None),
-    }
-}
-
 /// Street and number: one line that names a street, not only a number.
 fn street(input: &str) -> Result<String, Invalid> {
     let street = single_line(input, MAX_STREET_CHARS)?;
     if !street.chars().any(char::is_alphabetic) {
-        return Err(Invalid::new(
+        return Err(Invalid::format(
             "must contain the street name, not only a number",
         ));
     }
@@ -227,7 +223,7 @@ fn street(input: &str) -> Result<String, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{AppError, FieldError};
+    use crate::error::{AppError, FieldError, Reason};
 
     fn swiss_order() -> RawOrder {
         RawOrder {
@@ -472,6 +468,8 @@ mod tests {
             errors,
             [FieldError {
                 field: "input.certificate".to_owned(),
+                reason: Reason::Required,
+                params: serde_json::Map::new(),
                 message: "a laptop for learning needs a training certificate \
                           (apprenticeship contract or invitation letter)"
                     .to_owned(),
@@ -485,12 +483,15 @@ mod tests {
         };
         assert!(ParsedOrder::parse(with).expect("accepted").for_learning());
 
-        // A certificate on a standard order is harmless.
+        // A certificate on a standard order is refused, not kept silently.
         let standard = RawOrder {
             has_certificate: true,
             ..swiss_order()
         };
-        assert!(ParsedOrder::parse(standard).is_ok());
+        let errors = rejected(ParsedOrder::parse(standard));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "input.certificate");
+        assert_eq!(errors[0].reason, Reason::NotAllowed);
     }
 
     #[test]
@@ -550,7 +551,7 @@ mod tests {
     }
 
     #[test]
-    fn an_invalid_country_is_reported_instead_of_postal_code_and_phone_checks() {
+    fn an_invalid_country_still_reports_postal_code_and_phone_by_the_default_rules() {
         let raw = RawOrder {
             country: Some("XX".to_owned()),
             postal_code: "12".to_owned(),
@@ -558,30 +559,32 @@ mod tests {
             ..swiss_order()
         };
         let errors = rejected(ParsedOrder::parse(raw));
+        let reported: Vec<(&str, Reason)> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.reason))
+            .collect();
         assert_eq!(
-            errors,
-            [FieldError {
-                field: "input.country".to_owned(),
-                message: "XX is not a country code (ISO 3166-1), e.g. CH".to_owned(),
-            }]
-        );
-
-        // A blank postal code or phone is wrong for any country.
-        let raw = RawOrder {
-            recipient_name: "".to_owned(),
-            country: Some("XX".to_owned()),
-            postal_code: " ".to_owned(),
-            phone: "".to_owned(),
-            ..swiss_order()
-        };
-        assert_eq!(
-            fields(ParsedOrder::parse(raw)),
+            reported,
             [
-                "input.recipientName",
-                "input.postalCode",
-                "input.country",
-                "input.phone",
+                ("input.postalCode", Reason::InvalidFormat),
+                ("input.country", Reason::InvalidFormat),
+                ("input.phone", Reason::InvalidFormat),
             ]
         );
+        assert_eq!(
+            errors[1].message,
+            "XX is not a country code (ISO 3166-1), e.g. CH"
+        );
+        assert_eq!(
+            errors[0].message,
+            "a Swiss postal code has 4 digits, e.g. 3000"
+        );
+
+        // Valid by the default country's rules: only the country is wrong.
+        let raw = RawOrder {
+            country: Some("XX".to_owned()),
+            ..swiss_order()
+        };
+        assert_eq!(fields(ParsedOrder::parse(raw)), ["input.country"]);
     }
 }

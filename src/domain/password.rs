@@ -23,13 +23,13 @@ impl NewPassword {
     pub fn parse(input: &str, email: &str) -> Result<Self, Invalid> {
         let chars = input.chars().count();
         if chars < MIN_PASSWORD_CHARS {
-            return Err(Invalid::new("must be at least 10 characters long"));
+            return Err(Invalid::too_short(10));
         }
         if chars > MAX_PASSWORD_CHARS {
-            return Err(Invalid::new("must be at most 128 characters long"));
+            return Err(Invalid::too_long(128));
         }
         if input.trim().eq_ignore_ascii_case(email.trim()) {
-            return Err(Invalid::new("must not be the email address"));
+            return Err(Invalid::not_allowed("must not be the email address"));
         }
         Ok(Self(input.to_owned()))
     }

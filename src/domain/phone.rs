@@ -26,7 +26,7 @@ impl PhoneNumber {
     pub fn parse(input: &str, default_country: CountryCode) -> Result<Self, Invalid> {
         let value = input.trim();
         if value.is_empty() {
-            return Err(Invalid::new("must not be empty"));
+            return Err(Invalid::required());
         }
         if value.chars().count() > MAX_INPUT_CHARS || value.chars().any(char::is_control) {
             return Err(not_a_number());
@@ -34,14 +34,16 @@ impl PhoneNumber {
         let number = phonenumber::parse(default_country.phone_region(), value)
             .map_err(|_| not_a_number())?;
         if number.extension().is_some() {
-            return Err(Invalid::new("must be a phone number without an extension"));
+            return Err(Invalid::format(
+                "must be a phone number without an extension",
+            ));
         }
         if !phonenumber::is_valid(&number) {
-            return Err(
+            return Err(Invalid::format_like(
                 "is not a valid phone number: check the digits, and start a foreign number \
-                 with its country code (e.g. +49)"
-                    .into(),
-            );
+                 with its country code (e.g. +49)",
+                "+49 30 1234567",
+            ));
         }
         Ok(Self(number.format().mode(Mode::E164).to_string()))
     }
@@ -53,7 +55,10 @@ impl PhoneNumber {
 }
 
 fn not_a_number() -> Invalid {
-    Invalid::new("must be a phone number, e.g. 079 123 45 67 or +41 79 123 45 67")
+    Invalid::format_like(
+        "must be a phone number, e.g. 079 123 45 67 or +41 79 123 45 67",
+        "079 123 45 67",
+    )
 }
 
 impl AsRef<str> for PhoneNumber {

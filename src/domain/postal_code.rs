@@ -20,7 +20,7 @@ impl PostalCode {
     pub fn parse(input: &str, country: CountryCode) -> Result<Self, Invalid> {
         let value = input.trim();
         if value.is_empty() {
-            return Err(Invalid::new("must not be empty"));
+            return Err(Invalid::required());
         }
         let parsed = match country.as_str() {
             "CH" => swiss(value)?,
@@ -66,14 +66,17 @@ fn digits(value: &str, len: usize, message: &'static str) -> Result<String, Inva
     if is_digits(value, len) {
         Ok(value.to_owned())
     } else {
-        Err(Invalid::new(message))
+        Err(Invalid::format(message).param("length", len))
     }
 }
 
 fn swiss(value: &str) -> Result<String, Invalid> {
-    let code = digits(value, 4, "a Swiss postal code has 4 digits, e.g. 3000")?;
+    let code = digits(value, 4, "a Swiss postal code has 4 digits, e.g. 3000")
+        .map_err(|invalid| invalid.param("example", "3000"))?;
     if code.starts_with('0') {
-        return Err(Invalid::new("a Swiss postal code is between 1000 and 9999"));
+        return Err(Invalid::format(
+            "a Swiss postal code is between 1000 and 9999",
+        ));
     }
     Ok(code)
 }
@@ -83,7 +86,7 @@ fn liechtenstein(value: &str) -> Result<String, Invalid> {
     let code = digits(value, 4, MESSAGE)?;
     match code.parse::<u16>() {
         Ok(9485..=9498) => Ok(code),
-        _ => Err(Invalid::new(MESSAGE)),
+        _ => Err(Invalid::format(MESSAGE)),
     }
 }
 
@@ -91,14 +94,16 @@ fn liechtenstein(value: &str) -> Result<String, Invalid> {
 /// is optional on input.
 fn dutch(value: &str) -> Result<String, Invalid> {
     const MESSAGE: &str = "a Dutch postal code has 4 digits and 2 letters, e.g. 1234 AB";
-    let (number, letters) = value.split_at_checked(4).ok_or(MESSAGE)?;
+    let (number, letters) = value
+        .split_at_checked(4)
+        .ok_or_else(|| Invalid::format(MESSAGE))?;
     let letters = letters.trim_start();
     if !is_digits(number, 4)
         || number.starts_with('0')
         || letters.len() != 2
         || !letters.bytes().all(|b| b.is_ascii_alphabetic())
     {
-        return Err(Invalid::new(MESSAGE));
+        return Err(Invalid::format(MESSAGE));
     }
     Ok(format!("{number} {}", letters.to_ascii_uppercase()))
 }
@@ -115,7 +120,7 @@ fn british(value: &str) -> Result<String, Invalid> {
         .map(|c| c.to_ascii_uppercase())
         .collect();
     if !compact.is_ascii() || !(5..=7).contains(&compact.len()) {
-        return Err(Invalid::new(MESSAGE));
+        return Err(Invalid::format(MESSAGE));
     }
     let shape: String = compact
         .chars()
@@ -130,7 +135,7 @@ fn british(value: &str) -> Result<String, Invalid> {
     let valid =
         inward_shape == "9AA" && (OUTWARD_SHAPES.contains(&outward_shape) || compact == "GIR0AA");
     if !valid {
-        return Err(Invalid::new(MESSAGE));
+        return Err(Invalid::format(MESSAGE));
     }
     Ok(format!("{outward} {inward}"))
 }
@@ -152,7 +157,7 @@ fn other(value: &str) -> Result<String, Invalid> {
         || !(2..=10).contains(&len)
         || !normalised.chars().any(|c| c.is_ascii_alphanumeric())
     {
-        return Err(Invalid::new(MESSAGE));
+        return Err(Invalid::format(MESSAGE));
     }
     Ok(normalised)
 }
@@ -261,17 +266,21 @@ mod tests {
     fn errors_say_what_the_country_expects() {
         assert_eq!(
             PostalCode::parse("300", CountryCode::SWITZERLAND),
-            Err(Invalid::new("a Swiss postal code has 4 digits, e.g. 3000"))
+            Err(
+                Invalid::format("a Swiss postal code has 4 digits, e.g. 3000")
+                    .param("length", 4)
+                    .param("example", "3000")
+            )
         );
         assert_eq!(
             PostalCode::parse("3000", CountryCode::LIECHTENSTEIN),
-            Err(Invalid::new(
+            Err(Invalid::format(
                 "a Liechtenstein postal code has 4 digits, from 9485 to 9498"
             ))
         );
         assert_eq!(
             PostalCode::parse("", CountryCode::SWITZERLAND),
-            Err(Invalid::new("must not be empty"))
+            Err(Invalid::required())
         );
     }
 }

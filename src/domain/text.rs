@@ -8,13 +8,13 @@ use crate::error::Invalid;
 pub fn single_line(input: &str, max: usize) -> Result<String, Invalid> {
     let value = input.trim();
     if value.is_empty() {
-        return Err(Invalid::new("must not be empty"));
+        return Err(Invalid::required());
     }
     if value.chars().count() > max {
-        return Err(Invalid::new(format!("must be at most {max} characters")));
+        return Err(Invalid::too_long(max));
     }
     if value.chars().any(char::is_control) {
-        return Err(Invalid::new("must not contain control characters"));
+        return Err(Invalid::format("must not contain control characters"));
     }
     Ok(value.to_owned())
 }
@@ -26,16 +26,18 @@ pub fn multi_line(input: &str, max: usize) -> Result<String, Invalid> {
     let normalised = input.replace("\r\n", "\n");
     let value = normalised.trim();
     if value.is_empty() {
-        return Err(Invalid::new("must not be empty"));
+        return Err(Invalid::required());
     }
     if value.chars().count() > max {
-        return Err(Invalid::new(format!("must be at most {max} characters")));
+        return Err(Invalid::too_long(max));
     }
     if value
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        return Err("must not contain control characters other than line breaks and tabs".into());
+        return Err(Invalid::format(
+            "must not contain control characters other than line breaks and tabs",
+        ));
     }
     Ok(value.to_owned())
 }
@@ -139,7 +141,7 @@ mod tests {
         assert!(multi_line(&"é".repeat(2000), 2000).is_ok());
         assert_eq!(
             multi_line(&"é".repeat(2001), 2000),
-            Err(Invalid::new("must be at most 2000 characters"))
+            Err(Invalid::too_long(2000))
         );
         // A CRLF counts as one character once normalised.
         assert_eq!(multi_line("a\r\nb\r\nc", 5), Ok("a\nb\nc".to_owned()));

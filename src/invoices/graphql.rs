@@ -166,7 +166,7 @@ impl InvoicesMutation {
                 super::billing::QuarterError::Year => "year",
                 _ => "quarter",
             };
-            AppError::validation(field, e.to_string())
+            AppError::validation(field, crate::error::Invalid::out_of_range(e.to_string()))
         })?;
         let run = service::issue_quarterly(ctx.state()?, scope, quarter).await?;
         Ok(IssueQuarterlyInvoicesPayload {

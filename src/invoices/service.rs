@@ -37,7 +37,7 @@ use sea_orm::{
 use super::billing::{self, Prices, Quarter, zurich_date};
 use super::csv;
 use crate::domain::{Cents, multi_line};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Invalid};
 use crate::notifications::templates::{self, InvoiceNews};
 use crate::notifications::{self, EmailAttachment, OutgoingEmail};
 use crate::policy::Scope;
@@ -444,10 +444,10 @@ pub async fn issue_quarterly(
     if !quarter.is_over_at(now) {
         return Err(AppError::validation(
             "quarter",
-            format!(
+            Invalid::out_of_range(format!(
                 "{quarter} ends on {}; a quarter is invoiced once it is over",
                 quarter.last_day().format("%d.%m.%Y")
-            ),
+            )),
         ));
     }
     let txn = state.db.begin().await?;
@@ -551,12 +551,15 @@ pub async fn mark_paid(
     only_issued(&invoice, "paid")?;
     let now = state.clock.now();
     if paid_at > now + chrono::Duration::hours(1) {
-        return Err(AppError::validation("paidAt", "must not be in the future"));
+        return Err(AppError::validation(
+            "paidAt",
+            Invalid::out_of_range("must not be in the future"),
+        ));
     }
     if zurich_date(paid_at) < zurich_date(invoice.issued_at) {
         return Err(AppError::validation(
             "paidAt",
-            "must not be before the invoice was issued",
+            Invalid::out_of_range("must not be before the invoice was issued"),
         ));
     }
     let txn = state.db.begin().await?;
@@ -595,6 +598,7 @@ pub async fn pay_in(
     let step = Step::Move {
         action: Action::MarkBilled,
         note: Some(format!("Invoice {} paid", invoice.number)),
+        internal_note: None,
     };
     for line in lines {
         let ticket = scope.ticket(txn, line.ticket_id).await?;

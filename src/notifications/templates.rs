@@ -151,37 +151,9 @@ pub fn ticket_email(
     }
 }
 
-/// The status's name for people, in their language, as used in emails.
-/// The French names are the partner instructions' own.
-pub const fn status_label(status: TicketStatus, locale: Locale) -> &'static str {
-    use TicketStatus::{Billed, Cancelled, Queued, ReadyForBilling, ReadyToShip, Review};
-    match (locale, status) {
-        (Locale::Fr, Review) => "Examen",
-        (Locale::Fr, Queued) => "File d'attente",
-        (Locale::Fr, ReadyToShip) => "Prêt pour l'envoi",
-        (Locale::Fr, ReadyForBilling) => "Prêt pour la compensation",
-        (Locale::Fr, Billed) => "Facturé",
-        (Locale::Fr, Cancelled) => "Annulé",
-        (Locale::De, Review) => "Prüfung",
-        (Locale::De, Queued) => "Warteschlange",
-        (Locale::De, ReadyToShip) => "Bereit für den Versand",
-        (Locale::De, ReadyForBilling) => "Bereit zur Verrechnung",
-        (Locale::De, Billed) => "Verrechnet",
-        (Locale::De, Cancelled) => "Storniert",
-        (Locale::It, Review) => "Verifica",
-        (Locale::It, Queued) => "In coda",
-        (Locale::It, ReadyToShip) => "Pronto per la spedizione",
-        (Locale::It, ReadyForBilling) => "Pronto per la fatturazione",
-        (Locale::It, Billed) => "Fatturato",
-        (Locale::It, Cancelled) => "Annullato",
-        (Locale::En, Review) => "Review",
-        (Locale::En, Queued) => "Queued",
-        (Locale::En, ReadyToShip) => "Ready to ship",
-        (Locale::En, ReadyForBilling) => "Ready for billing",
-        (Locale::En, Billed) => "Billed",
-        (Locale::En, Cancelled) => "Cancelled",
-    }
-}
+/// The status's name for people, in their language: the catalogue's, so
+/// that the emails and the API's `statusLabel` say the same.
+pub use crate::i18n::status_label;
 
 /// What an invoice email says about its invoice.
 #[derive(Debug, Clone, Copy)]

@@ -72,9 +72,9 @@ pub async fn insert_organisation(
     apply_changes(db, &mut row, &settings, None).await?;
     match row.insert(db).await {
         Ok(org) => Ok(org),
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            Err(AppError::validation("input.name", NAME_TAKEN))
-        }
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(
+            AppError::validation("input.name", Invalid::taken(NAME_TAKEN)),
+        ),
         Err(e) => Err(e.into()),
     }
 }
@@ -170,7 +170,7 @@ async fn apply_changes(
             .await?
             .is_some_and(|other| Some(other.id) != own_id);
         if taken {
-            errors.add("input.name", Invalid::new(NAME_TAKEN));
+            errors.add("input.name", Invalid::taken(NAME_TAKEN));
         }
     }
     let billing_email = changes.billing_email.as_deref().and_then(|raw| {
@@ -198,7 +198,10 @@ async fn apply_changes(
         .try_as_ref()
         .is_some_and(|kind| *kind == OrganisationKind::Partner);
     if is_partner && changes.touches_billing() && !has_email && !email_invalid {
-        errors.add("input.billingEmail", Invalid::new(BILLING_EMAIL_NEEDED));
+        errors.add(
+            "input.billingEmail",
+            Invalid::required_because(BILLING_EMAIL_NEEDED),
+        );
     }
     let billing_address = changes
         .billing_address

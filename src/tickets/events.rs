@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use entity::enums::{TicketEventKind, TicketStatus};
 use entity::{ticket_events, tickets};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ConnectionTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
+};
 
 use crate::error::AppResult;
 
@@ -20,13 +23,22 @@ pub struct NewEvent<'a> {
     pub note: Option<&'a str>,
 }
 
-/// Writes `event` for `ticket` on `db` (the change's transaction).
+/// Writes `event` for `ticket` on `db` (the change's transaction), and
+/// moves the ticket's `updated_at` to the event's time: every change a
+/// viewer can see in the history is a change of the ticket (never
+/// backwards, for a history written out of order).
 pub async fn record(
     db: &impl ConnectionTrait,
     ticket: &tickets::Model,
     event: NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> AppResult<ticket_events::Model> {
+    tickets::Entity::update_many()
+        .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+        .filter(tickets::Column::Id.eq(ticket.id))
+        .filter(tickets::Column::UpdatedAt.lt(now))
+        .exec(db)
+        .await?;
     Ok(ticket_events::ActiveModel {
         organisation_id: Set(ticket.organisation_id),
         ticket_id: Set(ticket.id),

@@ -11,7 +11,7 @@ use super::workflow::Action;
 use crate::attachments;
 use crate::context::ContextExt as _;
 use crate::domain::{ParsedOrder, RawOrder, multi_line, optional_single_line};
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors, Invalid};
 use crate::organisations::types::TYPE_NAME as ORGANISATION;
 use crate::policy;
 use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
@@ -179,7 +179,8 @@ pub struct OrderLaptopInput {
     pub postal_code: String,
     /// The town (1 to 100 characters).
     pub city: String,
-    /// ISO 3166 alpha-2; CH when omitted.
+    /// ISO 3166 alpha-2; CH when omitted. When it is invalid, the postal
+    /// code and the phone number are still checked, by Swiss rules.
     pub country: Option<String>,
     /// Needed for delivery problems; national or international format (at
     /// most 40 characters).
@@ -193,15 +194,75 @@ pub struct OrderLaptopInput {
     /// Anything else the provider should know about the order (≤ 2,000
     /// characters, line breaks allowed).
     pub comment: Option<String>,
-    /// The training certificate (PDF, PNG or JPEG, ≤ 10 MiB), required
-    /// when `forLearning`.
+    /// The training certificate (PDF, PNG or JPEG, ≤ 10 MiB), sent in the
+    /// same multipart request: required when `forLearning`, refused
+    /// otherwise.
     pub certificate: Option<Upload>,
 }
 
-/// The registered request.
+/// Notes and reasons given with a workflow step: at most this many characters.
+const MAX_NOTE_CHARS: usize = 2_000;
+
+/// The ticket as the mutation left it.
 #[derive(SimpleObject)]
 pub struct TicketPayload {
-    /// The ticket as it is now.
+    /// The ticket, with its new status and `version`.
+    pub ticket: Ticket,
+}
+
+/// A workflow step (`transitionTicket`).
+#[derive(InputObject)]
+pub struct TransitionTicketInput {
+    /// The ticket to move.
+    pub ticket_id: ID,
+    /// QUEUED, REVIEW or READY_TO_SHIP; the other statuses have their own
+    /// mutations.
+    pub to: TicketStatus,
+    /// A remark on the step (one line, ≤ 2,000 characters). With
+    /// `noteVisibility: PUBLIC` (the default) the partner reads it: it is
+    /// the event's `note` in the ticket's history and is quoted in the
+    /// status email.
+    pub note: Option<String>,
+    /// Who may read `note`. INTERNAL (staff only) keeps it from the
+    /// partner: it is stored as an INTERNAL comment, not on the event, and
+    /// not emailed.
+    #[graphql(default_with = "CommentVisibility::Public")]
+    pub note_visibility: CommentVisibility,
+    /// The `version` of the ticket the screen shows; if the ticket changed
+    /// since, nothing is written and the answer is CONFLICT.
+    pub expected_version: Option<i32>,
+}
+
+/// The moved ticket.
+#[derive(SimpleObject)]
+pub struct TransitionTicketPayload {
+    /// The ticket, with its new status and `version`.
+    pub ticket: Ticket,
+}
+
+/// What staff record when a laptop leaves (`shipOrder`).
+#[derive(InputObject)]
+pub struct ShipOrderInput {
+    /// The READY_TO_SHIP laptop order's ticket.
+    pub ticket_id: ID,
+    /// The device shipped, as printed on the invoice (≤ 200 characters).
+    pub device_model: String,
+    /// The device's serial number (≤ 100 characters).
+    pub serial_number: String,
+    /// When it left; not more than an hour in the future.
+    pub shipped_at: DateTime<Utc>,
+    /// The carrier's tracking number (≤ 100 characters), told to the
+    /// partner in the ticket's history.
+    pub tracking_number: Option<String>,
+    /// The `version` of the ticket the screen shows; if the ticket changed
+    /// since, nothing is written and the answer is CONFLICT.
+    pub expected_version: Option<i32>,
+}
+
+/// The shipped order's ticket.
+#[derive(SimpleObject)]
+pub struct ShipOrderPayload {
+    /// The ticket, now READY_FOR_BILLING.
     pub ticket: Ticket,
 }
 
@@ -276,84 +337,104 @@ impl TicketsMutation {
     /// (staff), with an optional note. READY_FOR_BILLING is reached with
     /// `shipOrder`, CANCELLED with `cancelTicket`, BILLED by paying the
     /// invoice. A step the workflow has no place for is a CONFLICT; a step
-    /// the viewer's role may not take is FORBIDDEN.
+    /// the viewer's role may not take is FORBIDDEN; an unknown or hidden
+    /// ticket is NOT_FOUND.
     async fn transition_ticket(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The ticket to move.")] id: ID,
-        #[graphql(desc = "The status to move it to: QUEUED, REVIEW or READY_TO_SHIP.")]
-        to: TicketStatus,
-        #[graphql(
-            desc = "A note recorded with the step, visible to whoever sees the ticket (up to 2,000 characters, one line)."
-        )]
-        note: Option<String>,
-    ) -> AppResult<TicketPayload> {
-        let ticket_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
-        let action = match to {
+        #[graphql(desc = "The ticket, the status to move it to, and the note.")]
+        input: TransitionTicketInput,
+    ) -> AppResult<TransitionTicketPayload> {
+        let ticket_id = relay::parse_global_id(&input.ticket_id, TYPE_NAME, "input.ticketId")?;
+        let action = match input.to {
             TicketStatus::Queued => Action::Queue,
             TicketStatus::Review => Action::ReturnToReview,
             TicketStatus::ReadyToShip => Action::Approve,
             TicketStatus::ReadyForBilling => {
                 return Err(AppError::validation(
-                    "to",
-                    "a ticket is marked shipped with shipOrder",
+                    "input.to",
+                    Invalid::not_allowed("a ticket is marked shipped with shipOrder"),
                 ));
             }
             TicketStatus::Cancelled => {
                 return Err(AppError::validation(
-                    "to",
-                    "a ticket is cancelled with cancelTicket and a reason",
+                    "input.to",
+                    Invalid::not_allowed("a ticket is cancelled with cancelTicket and a reason"),
                 ));
             }
             TicketStatus::Billed => {
                 return Err(AppError::validation(
-                    "to",
-                    "a ticket is billed when its invoice is paid",
+                    "input.to",
+                    Invalid::not_allowed("a ticket is billed when its invoice is paid"),
                 ));
             }
         };
-        let note = optional_single_line(note.as_deref(), 2_000)
-            .map_err(|m| AppError::validation("note", m))?;
-        step(ctx, ticket_id, service::Step::Move { action, note }).await
+        let note = optional_single_line(input.note.as_deref(), MAX_NOTE_CHARS)
+            .map_err(|m| AppError::validation("input.note", m))?;
+        let (note, internal_note) = match input.note_visibility {
+            CommentVisibility::Public => (note, None),
+            CommentVisibility::Internal => (None, note),
+        };
+        let step_ = service::Step::Move {
+            action,
+            note,
+            internal_note,
+        };
+        let ticket = step(ctx, ticket_id, step_, input.expected_version).await?;
+        Ok(TransitionTicketPayload { ticket })
     }
 
-    /// Cancels a ticket, with a reason: partners while it is in REVIEW or
-    /// QUEUED, staff until it ships.
+    /// Cancels a ticket, with a reason (≤ 2,000 characters, shown to the
+    /// partner): partners while it is in REVIEW or QUEUED, staff until it
+    /// ships. An unknown or hidden ticket is NOT_FOUND.
     async fn cancel_ticket(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The ticket to cancel.")] id: ID,
-        #[graphql(desc = "Why it is cancelled: 1 to 2,000 characters, line breaks allowed.")]
-        reason: String,
+        #[graphql(desc = "The ticket to cancel.")] ticket_id: ID,
+        #[graphql(desc = "Why (≤ 2,000 characters); the partner reads it.")] reason: String,
+        #[graphql(
+            desc = "The `version` of the ticket the screen shows; if the ticket changed since, nothing is written and the answer is CONFLICT."
+        )]
+        expected_version: Option<i32>,
     ) -> AppResult<TicketPayload> {
-        let ticket_id = relay::parse_global_id(&id, TYPE_NAME, "id")?;
-        let reason = multi_line(&reason, 2_000).map_err(|m| AppError::validation("reason", m))?;
-        step(ctx, ticket_id, service::Step::Cancel { reason }).await
+        let row_id = relay::parse_global_id(&ticket_id, TYPE_NAME, "ticketId")?;
+        let reason =
+            multi_line(&reason, MAX_NOTE_CHARS).map_err(|m| AppError::validation("reason", m))?;
+        let ticket = step(
+            ctx,
+            row_id,
+            service::Step::Cancel { reason },
+            expected_version,
+        )
+        .await?;
+        Ok(TicketPayload { ticket })
     }
 
     /// Records that the laptop of a READY_TO_SHIP order left (staff): the
-    /// only way to READY_FOR_BILLING.
+    /// only way to READY_FOR_BILLING. Every invalid field is reported at
+    /// once; an unknown or hidden ticket is NOT_FOUND.
     async fn ship_order(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The order's ticket.")] ticket_id: ID,
-        #[graphql(desc = "The laptop's model (1 to 200 characters).")] device_model: String,
-        #[graphql(desc = "The laptop's serial number (1 to 100 characters).")]
-        serial_number: String,
-        #[graphql(desc = "When the laptop left; not in the future.")] shipped_at: DateTime<Utc>,
-        #[graphql(desc = "The carrier's tracking number, if any (up to 100 characters).")]
-        tracking_number: Option<String>,
-    ) -> AppResult<TicketPayload> {
-        let row_id = relay::parse_global_id(&ticket_id, TYPE_NAME, "ticketId")?;
+        #[graphql(desc = "The order's ticket and what left with it.")] input: ShipOrderInput,
+    ) -> AppResult<ShipOrderPayload> {
+        let row_id = relay::parse_global_id(&input.ticket_id, TYPE_NAME, "input.ticketId")?;
         let now = ctx.state()?.clock.now();
         let shipment = service::Shipment::parse(
-            &device_model,
-            &serial_number,
-            shipped_at,
-            tracking_number.as_deref(),
+            &input.device_model,
+            &input.serial_number,
+            input.shipped_at,
+            input.tracking_number.as_deref(),
             now,
         )?;
-        step(ctx, row_id, service::Step::Ship(shipment)).await
+        let ticket = step(
+            ctx,
+            row_id,
+            service::Step::Ship(shipment),
+            input.expected_version,
+        )
+        .await?;
+        Ok(ShipOrderPayload { ticket })
     }
 
     /// Reports a problem with a delivered laptop (damaged, lost): opens a
@@ -400,9 +481,19 @@ impl TicketsMutation {
     }
 }
 
-async fn step(ctx: &Context<'_>, ticket_id: i64, step: service::Step) -> AppResult<TicketPayload> {
-    let ticket = service::apply_step(ctx.state()?, ctx.scope()?, ticket_id, step).await?;
-    Ok(TicketPayload {
-        ticket: Ticket(ticket),
-    })
+async fn step(
+    ctx: &Context<'_>,
+    ticket_id: i64,
+    step: service::Step,
+    expected_version: Option<i32>,
+) -> AppResult<Ticket> {
+    let ticket = service::apply_step(
+        ctx.state()?,
+        ctx.scope()?,
+        ticket_id,
+        step,
+        expected_version,
+    )
+    .await?;
+    Ok(Ticket(ticket))
 }

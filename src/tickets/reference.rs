@@ -10,10 +10,11 @@ impl GemReference {
     /// Accepts `GEM-42`, ` gem-42 `; refuses anything else.
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let value = input.trim().to_uppercase();
-        let digits = value.strip_prefix("GEM-").ok_or("must look like GEM-123")?;
-        let number: u64 = digits.parse().map_err(|_| "must look like GEM-123")?;
+        let malformed = || Invalid::format_like("must look like GEM-123", "GEM-123");
+        let digits = value.strip_prefix("GEM-").ok_or_else(malformed)?;
+        let number: u64 = digits.parse().map_err(|_| malformed())?;
         if number == 0 || digits.starts_with('0') {
-            return Err(Invalid::new("must look like GEM-123"));
+            return Err(malformed());
         }
         Ok(Self(format!("GEM-{number}")))
     }

@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{
-    CommentVisibility, EmailKind, OrganisationKind, TicketEventKind, TicketKind, TicketStatus,
+    CommentVisibility, EmailKind, Locale, OrganisationKind, TicketEventKind, TicketKind,
+    TicketStatus,
 };
-use entity::{comments, orders, tickets};
+use entity::{comments, orders, tickets, users};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
@@ -64,7 +65,7 @@ pub fn filter_condition(scope: &Scope, filter: ListFilter) -> AppResult<Conditio
         if search.chars().count() > 100 {
             return Err(AppError::validation(
                 "filter.search",
-                "must be at most 100 characters",
+                Invalid::too_long(100),
             ));
         }
         for word in search.split_whitespace() {
@@ -129,6 +130,14 @@ pub async fn next_reference(txn: &DatabaseTransaction) -> AppResult<GemReference
 /// A ticket's subject fits its column (200 characters), cut by characters.
 pub(crate) fn subject(text: &str) -> String {
     text.chars().take(200).collect()
+}
+
+/// The language of the texts the server writes for `user_id` (French, the
+/// partner instructions' own, if the user is gone).
+async fn creator_locale(db: &impl ConnectionTrait, user_id: i64) -> AppResult<Locale> {
+    Ok(policy::system::user_by_id(db, user_id)
+        .await?
+        .map_or(Locale::Fr, |user| user.locale))
 }
 
 /// A ticket to open.
@@ -210,7 +219,9 @@ pub async fn order_laptop(
         (true, None) => {
             return Err(AppError::validation(
                 "input.organisationId",
-                "staff order on behalf of a partner: name the organisation",
+                Invalid::required_because(
+                    "staff order on behalf of a partner: name the organisation",
+                ),
             ));
         }
     };
@@ -218,7 +229,7 @@ pub async fn order_laptop(
     if organisation.kind != OrganisationKind::Partner || organisation.archived_at.is_some() {
         return Err(AppError::validation(
             "input.organisationId",
-            "laptops are ordered for an active partner organisation",
+            Invalid::not_allowed("laptops are ordered for an active partner organisation"),
         ));
     }
     let now = state.clock.now();
@@ -228,11 +239,15 @@ pub async fn order_laptop(
     if let Some(certificate) = &new.certificate {
         attachments::service::ensure_stored(state, certificate).await;
     }
+    // Read before the transaction, whose first write takes the counter.
+    let creator = policy::system::user_by_id(&state.db, viewer.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     let txn = state.db.begin().await?;
     let result = place_order(
         &txn,
         state,
-        viewer.user_id,
+        &creator,
         organisation.id,
         order,
         new.certificate.as_ref(),
@@ -253,7 +268,7 @@ pub async fn order_laptop(
 pub(crate) async fn place_order(
     txn: &DatabaseTransaction,
     state: &AppState,
-    created_by_id: i64,
+    creator: &users::Model,
     organisation_id: i64,
     order: &ParsedOrder,
     certificate: Option<&PreparedFile>,
@@ -264,9 +279,12 @@ pub(crate) async fn place_order(
         txn,
         NewTicket {
             organisation_id,
-            created_by_id,
+            created_by_id: creator.id,
             kind: TicketKind::LaptopOrder,
-            subject: subject(&format!("Laptop for {}", order.recipient_name())),
+            subject: subject(&crate::i18n::laptop_order_subject(
+                creator.locale,
+                order.recipient_name(),
+            )),
             description: None,
             internal_reference: order.internal_reference().map(str::to_owned),
             related_ticket_id: None,
@@ -297,7 +315,7 @@ pub(crate) async fn place_order(
     .insert(txn)
     .await?;
     if let Some(certificate) = certificate {
-        attachments::service::store_and_record(txn, state, &ticket, created_by_id, certificate)
+        attachments::service::store_and_record(txn, state, &ticket, creator.id, certificate, now)
             .await?;
     }
     notify_creator(txn, &ticket, TicketNews::Created, now, emails).await?;
@@ -412,7 +430,10 @@ impl Shipment {
         let tracking_number =
             errors.check("trackingNumber", optional_single_line(tracking_number, 100));
         if shipped_at > now + chrono::Duration::hours(1) {
-            errors.add("shippedAt", Invalid::new("must not be in the future"));
+            errors.add(
+                "shippedAt",
+                Invalid::out_of_range("must not be in the future"),
+            );
         }
         let (Some(device_model), Some(serial_number), Some(tracking_number)) =
             (device_model, serial_number, tracking_number)
@@ -431,10 +452,13 @@ impl Shipment {
 /// A workflow step on a ticket, with what it needs.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// `transitionTicket` to QUEUED, REVIEW or READY_TO_SHIP, with an optional note.
+    /// `transitionTicket` to QUEUED, REVIEW or READY_TO_SHIP, with an
+    /// optional note for the partner (on the event, in the email) or an
+    /// internal one (an INTERNAL comment, staff only).
     Move {
         action: Action,
         note: Option<String>,
+        internal_note: Option<String>,
     },
     /// `cancelTicket`, with its reason.
     Cancel { reason: String },
@@ -451,8 +475,27 @@ pub async fn apply_step(
     scope: &Scope,
     ticket_id: i64,
     step: Step,
+    expected_version: Option<i32>,
 ) -> AppResult<tickets::Model> {
     let ticket = scope.ticket(&state.db, ticket_id).await?;
+    if let Some(expected) = expected_version
+        && expected != ticket.version
+    {
+        return Err(AppError::conflict(format!(
+            "the ticket changed since version {expected} (it is at version {}); reload it and try again",
+            ticket.version
+        )));
+    }
+    if matches!(
+        step,
+        Step::Move {
+            internal_note: Some(_),
+            ..
+        }
+    ) && !scope.viewer().is_staff()
+    {
+        return Err(AppError::forbidden("only staff write internal notes"));
+    }
     apply_step_to(state, scope, ticket, step).await
 }
 
@@ -496,15 +539,11 @@ pub(crate) async fn take_step(
     emails: Emails,
 ) -> AppResult<tickets::Model> {
     let (action, note) = match step {
-        Step::Move { action, note } => (*action, note.clone()),
+        Step::Move { action, note, .. } => (*action, note.clone()),
         Step::Cancel { reason } => (Action::Cancel, Some(reason.clone())),
-        Step::Ship(shipment) => (
-            Action::Ship,
-            shipment
-                .tracking_number
-                .clone()
-                .map(|t| format!("Tracking number {t}")),
-        ),
+        // Worded below, once the ticket is claimed (the claim must be the
+        // transaction's first statement).
+        Step::Ship(_) => (Action::Ship, None),
     };
     let to = workflow::transition(ticket.kind, ticket.status, action, actor)?;
     let claimed = tickets::Entity::update_many()
@@ -523,7 +562,14 @@ pub(crate) async fn take_step(
             "the ticket was changed meanwhile; reload it and try again",
         ));
     }
+    let mut note = note;
     if let Step::Ship(shipment) = step {
+        // The note is for the partner: in the language of the ticket's
+        // creator, like the email that carries it.
+        if let Some(number) = &shipment.tracking_number {
+            let locale = creator_locale(txn, ticket.created_by_id).await?;
+            note = Some(crate::i18n::tracking_note(locale, number));
+        }
         let shipped = orders::Entity::update_many()
             .col_expr(
                 orders::Column::DeviceModel,
@@ -546,6 +592,23 @@ pub(crate) async fn take_step(
         if shipped.rows_affected != 1 {
             return Err(AppError::conflict("this ticket has no order to ship"));
         }
+    }
+    if let Step::Move {
+        internal_note: Some(internal),
+        ..
+    } = step
+    {
+        comments::ActiveModel {
+            organisation_id: Set(ticket.organisation_id),
+            ticket_id: Set(ticket.id),
+            author_id: Set(viewer.user_id),
+            body: Set(internal.clone()),
+            visibility: Set(CommentVisibility::Internal),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
     }
     let kind = if matches!(step, Step::Ship(_)) {
         TicketEventKind::Shipped
@@ -614,6 +677,7 @@ pub async fn report_delivery_issue(
         ));
     }
     let now = state.clock.now();
+    let locale = creator_locale(&state.db, viewer.user_id).await?;
     let txn = state.db.begin().await?;
     let result = async {
         let ticket = open_ticket(
@@ -622,7 +686,10 @@ pub async fn report_delivery_issue(
                 organisation_id: shipped.organisation_id,
                 created_by_id: viewer.user_id,
                 kind: TicketKind::DeliveryIssue,
-                subject: subject(&format!("Delivery problem on {}", shipped.reference)),
+                subject: subject(&crate::i18n::delivery_issue_subject(
+                    locale,
+                    &shipped.reference,
+                )),
                 description: Some(description),
                 internal_reference: shipped.internal_reference.clone(),
                 related_ticket_id: Some(shipped.id),
@@ -639,8 +706,8 @@ pub async fn report_delivery_issue(
 
 /// Adds a comment. Partners write PUBLIC comments only; staff both. A
 /// staff PUBLIC comment emails the ticket's creator. Only PUBLIC comments
-/// touch the ticket's `updated_at`, so that an internal note leaves no
-/// trace a partner could see.
+/// write a COMMENTED event (and so touch the ticket's `updated_at`), so
+/// that an internal note leaves no trace a partner could see.
 pub async fn add_comment(
     state: &AppState,
     scope: &Scope,
@@ -684,11 +751,21 @@ pub(crate) async fn write_comment(
     .insert(txn)
     .await?;
     if visibility == CommentVisibility::Public {
-        tickets::Entity::update_many()
-            .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
-            .filter(tickets::Column::Id.eq(ticket.id))
-            .exec(txn)
-            .await?;
+        // The partner's history shows the comment (which also moves the
+        // ticket's `updatedAt`); an INTERNAL note leaves no such trace.
+        events::record(
+            txn,
+            ticket,
+            NewEvent {
+                kind: TicketEventKind::Commented,
+                actor_id: Some(viewer.user_id),
+                from: None,
+                to: None,
+                note: None,
+            },
+            now,
+        )
+        .await?;
         if viewer.is_staff() && ticket.created_by_id != viewer.user_id {
             let author = policy::system::user_by_id(txn, viewer.user_id)
                 .await?

@@ -36,6 +36,7 @@ pub enum TicketKind {
 
 /// Where a ticket stands. A laptop order goes REVIEW → (QUEUED →)
 /// READY_TO_SHIP → READY_FOR_BILLING → BILLED, or ends CANCELLED.
+/// `Ticket.statusLabel` names it in the viewer's language.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::TicketStatus")]
 pub enum TicketStatus {
@@ -136,7 +137,23 @@ impl Ticket {
         self.0.status.into()
     }
 
-    /// A one-line title, such as "Laptop for Anna Muster".
+    /// `status` in words, in the viewer's language: the label the emails
+    /// use ("Prêt pour l'envoi").
+    async fn status_label(&self, ctx: &Context<'_>) -> AppResult<&'static str> {
+        Ok(crate::i18n::status_label(
+            self.0.status,
+            ctx.request()?.locale,
+        ))
+    }
+
+    /// `kind` in words, in the viewer's language ("Laptop-Bestellung").
+    async fn kind_label(&self, ctx: &Context<'_>) -> AppResult<&'static str> {
+        Ok(crate::i18n::kind_label(self.0.kind, ctx.request()?.locale))
+    }
+
+    /// A short title. The server writes it for laptop orders ("Laptop
+    /// for Anna Muster") and delivery issues, once, in the language of the
+    /// user who creates the ticket; it is not translated afterwards.
     async fn subject(&self) -> &str {
         &self.0.subject
     }
@@ -156,9 +173,18 @@ impl Ticket {
         self.0.created_at
     }
 
-    /// When the ticket last changed.
+    /// When the ticket last changed in a way its viewers see: every entry
+    /// of its history (`events`) moves it. An INTERNAL note does not.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+
+    /// Grows by one with every workflow step. Send it back as
+    /// `expectedVersion` with a workflow mutation: if the ticket changed
+    /// since the screen was loaded, nothing is written and the answer is
+    /// CONFLICT.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
 
     /// The partner organisation the ticket belongs to.

@@ -187,6 +187,24 @@ impl UsersMutation {
     ) -> AppResult<UserActivationPayload> {
         set_active(ctx, id, true).await
     }
+
+    /// Emails a new invitation to a user whose `invitationPending` is true:
+    /// earlier invitation links stop working, the new one works for three
+    /// days (`<public URL>/reset-password?token=…`, answered with
+    /// `resetPassword`). ADMIN for anyone, PARTNER_MANAGER for its
+    /// organisation's partner users; CONFLICT once the user has chosen a
+    /// password or while it is deactivated.
+    async fn resend_invitation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The invited user.")] user_id: ID,
+    ) -> AppResult<UserActivationPayload> {
+        let row_id = relay::parse_global_id(&user_id, TYPE_NAME, "userId")?;
+        let user = service::resend_invitation(ctx.state()?, ctx.scope()?, row_id).await?;
+        Ok(UserActivationPayload {
+            user: User::new(user),
+        })
+    }
 }
 
 async fn set_active(ctx: &Context<'_>, id: ID, active: bool) -> AppResult<UserActivationPayload> {

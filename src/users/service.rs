@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{Locale, OrganisationKind, ResetPurpose, Role};
-use entity::users;
+use entity::{password_reset_tokens, users};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
@@ -13,7 +13,7 @@ use sea_orm::{
 
 use crate::auth;
 use crate::domain::{DisplayName, Email, NewPassword};
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors, Invalid};
 use crate::policy::Scope;
 use crate::state::AppState;
 
@@ -97,7 +97,9 @@ pub async fn create_user(
     if !fits {
         return Err(AppError::validation(
             "input.role",
-            "partner roles belong to partner organisations, staff roles to the provider",
+            Invalid::not_allowed(
+                "partner roles belong to partner organisations, staff roles to the provider",
+            ),
         ));
     }
     let hash = match &new_user.password {
@@ -127,7 +129,7 @@ pub async fn insert_user(
     if taken {
         return Err(AppError::validation(
             "input.email",
-            "is already used by another account",
+            Invalid::taken("is already used by another account"),
         ));
     }
     let inserted = users::ActiveModel {
@@ -148,9 +150,12 @@ pub async fn insert_user(
     .await;
     match inserted {
         Ok(user) => Ok(user),
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(
-            AppError::validation("input.email", "is already used by another account"),
-        ),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(AppError::validation(
+                "input.email",
+                Invalid::taken("is already used by another account"),
+            ))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -249,7 +254,7 @@ pub async fn create_first_user(state: &AppState, input: CliNewUser) -> AppResult
     if !fits {
         return Err(AppError::validation(
             "role",
-            "does not fit the organisation's kind",
+            Invalid::not_allowed("does not fit the organisation's kind"),
         ));
     }
     let new_user = NewUserInput {
@@ -261,12 +266,54 @@ pub async fn create_first_user(state: &AppState, input: CliNewUser) -> AppResult
         password: Some(input.password),
     }
     .parse()?;
-    let password = new_user
-        .password
-        .clone()
-        .ok_or(AppError::validation("password", "is required"))?;
+    let password = new_user.password.clone().ok_or_else(|| {
+        AppError::validation("password", Invalid::required_because("is required"))
+    })?;
     let hash = state.hasher.hash(password.expose()).await?;
     let user = insert_user(&txn, &new_user, Some(hash), now).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Sends a new invitation to a user who has not chosen a password yet:
+/// earlier links stop working, and the new one works for three days.
+/// ADMIN for anyone, PARTNER_MANAGER for its organisation's partner users.
+pub async fn resend_invitation(
+    state: &AppState,
+    scope: &Scope,
+    user_id: i64,
+) -> AppResult<users::Model> {
+    let viewer = scope.viewer();
+    let user = scope.user(&state.db, user_id).await?;
+    if !(viewer.is_admin() || viewer.is_partner_manager()) {
+        return Err(AppError::forbidden(
+            "only administrators and partner managers invite users",
+        ));
+    }
+    if !viewer.is_admin() && !is_partner_role(user.role) {
+        return Err(AppError::forbidden(
+            "partner managers manage partner users only",
+        ));
+    }
+    if user.password_hash.is_some() {
+        return Err(AppError::conflict(
+            "this user has already chosen a password; a password reset is what they need",
+        ));
+    }
+    if !user.is_active {
+        return Err(AppError::conflict(
+            "this user is deactivated; reactivate them first",
+        ));
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    password_reset_tokens::Entity::update_many()
+        .col_expr(password_reset_tokens::Column::UsedAt, Expr::value(now))
+        .filter(password_reset_tokens::Column::UserId.eq(user.id))
+        .filter(password_reset_tokens::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    auth::service::send_password_link(&txn, state, &user, ResetPurpose::Invite).await?;
     txn.commit().await?;
     Ok(user)
 }

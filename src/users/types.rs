@@ -127,6 +127,15 @@ impl User {
         Ok(self.details(ctx)?.then_some(self.model.is_active))
     }
 
+    /// True while the user has not chosen a password from its invitation
+    /// (see `resendInvitation`). Null when the viewer knows this user by
+    /// name only.
+    async fn invitation_pending(&self, ctx: &Context<'_>) -> AppResult<Option<bool>> {
+        Ok(self
+            .details(ctx)?
+            .then_some(self.model.password_hash.is_none()))
+    }
+
     /// Null when never logged in, or when the viewer knows this user by
     /// name only.
     async fn last_login_at(&self, ctx: &Context<'_>) -> AppResult<Option<DateTime<Utc>>> {

@@ -20,9 +20,8 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, World, error_code, world};
 
 const ORDER: &str = "mutation($input: OrderLaptopInput!) { orderLaptop(input: $input) { ticket { id reference } } }";
-const APPROVE: &str =
-    "mutation($id: ID!) { transitionTicket(id: $id, to: READY_TO_SHIP) { ticket { status } } }";
-const SHIP: &str = "mutation($id: ID!, $at: DateTime!) { shipOrder(ticketId: $id, deviceModel: \"Lenovo ThinkPad T480\", serialNumber: \"SN1\", shippedAt: $at) { ticket { status } } }";
+const APPROVE: &str = "mutation($id: ID!) { transitionTicket(input: {ticketId: $id, to: READY_TO_SHIP}) { ticket { status } } }";
+const SHIP: &str = "mutation($id: ID!, $at: DateTime!) { shipOrder(input: {ticketId: $id, deviceModel: \"Lenovo ThinkPad T480\", serialNumber: \"SN1\", shippedAt: $at}) { ticket { status } } }";
 const QUARTERLY: &str = "mutation($y: Int!, $q: Int!) { issueQuarterlyInvoices(year: $y, quarter: $q) { quarter summary invoices { id number organisation { name } lines { totalCount nodes { reference } } } } }";
 const PAY: &str = "mutation($id: ID!, $at: DateTime!) { markInvoicePaid(id: $id, paidAt: $at) { invoice { status paidAt } } }";
 const VOID: &str = "mutation($id: ID!, $r: String!) { voidInvoice(id: $id, reason: $r) { invoice { status voidReason } } }";

@@ -89,9 +89,8 @@ async fn a_page_of_invoices_with_their_lines_costs_the_same_statements_at_any_si
     let staff = w.token(&w.staff).await;
     let order =
         "mutation($input: OrderLaptopInput!) { orderLaptop(input: $input) { ticket { id } } }";
-    let approve =
-        "mutation($id: ID!) { transitionTicket(id: $id, to: READY_TO_SHIP) { ticket { id } } }";
-    let ship = "mutation($id: ID!, $at: DateTime!) { shipOrder(ticketId: $id, deviceModel: \"T480\", serialNumber: \"SN\", shippedAt: $at) { ticket { id } } }";
+    let approve = "mutation($id: ID!) { transitionTicket(input: {ticketId: $id, to: READY_TO_SHIP}) { ticket { id } } }";
+    let ship = "mutation($id: ID!, $at: DateTime!) { shipOrder(input: {ticketId: $id, deviceModel: \"T480\", serialNumber: \"SN\", shippedAt: $at}) { ticket { id } } }";
     // Alpha is billed per order: each shipment issues an invoice.
     for i in 0..12 {
         let body = w

@@ -23,6 +23,7 @@ mod invoices;
 mod isolation;
 mod loaders;
 mod organisations;
+mod portal;
 mod protocol;
 mod schema;
 mod seed;

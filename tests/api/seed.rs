@@ -164,6 +164,40 @@ async fn seed_fills_an_empty_database_once() {
         );
     }
 
+    // A learning order carries its training certificate.
+    let learning = orders::Entity::find()
+        .filter(orders::Column::ForLearning.eq(true))
+        .all(db)
+        .await
+        .expect("orders");
+    assert!(!learning.is_empty(), "learning orders");
+    for order in &learning {
+        let files = entity::attachments::Entity::find()
+            .filter(entity::attachments::Column::TicketId.eq(order.ticket_id))
+            .count(db)
+            .await
+            .expect("attachments");
+        assert_eq!(files, 1, "the certificate of ticket {}", order.ticket_id);
+    }
+    // The history is truthful: no ticket changed after its `updated_at`.
+    for ticket in &all_tickets {
+        let last = ticket_events::Entity::find()
+            .filter(ticket_events::Column::TicketId.eq(ticket.id))
+            .order_by_desc(ticket_events::Column::CreatedAt)
+            .one(db)
+            .await
+            .expect("events")
+            .expect("an event");
+        assert!(
+            last.created_at <= ticket.updated_at,
+            "{}: {:?} at {} after updatedAt {}",
+            ticket.reference,
+            last.kind,
+            last.created_at,
+            ticket.updated_at
+        );
+    }
+
     // The printed logins work.
     let admin = logins
         .iter()

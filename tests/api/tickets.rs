@@ -141,7 +141,7 @@ async fn a_partner_orders_staff_review_and_ship_and_the_partner_follows() {
         seen["data"]["ticket"]["availableTransitions"],
         json!([{ "action": "CANCEL", "to": "CANCELLED" }])
     );
-    let approve = "mutation($id: ID!) { transitionTicket(id: $id, to: READY_TO_SHIP, note: \"Stock available\") { ticket { status } } }";
+    let approve = "mutation($id: ID!) { transitionTicket(input: {ticketId: $id, to: READY_TO_SHIP, note: \"Stock available\"}) { ticket { status } } }";
     let body = w
         .app
         .graphql(approve, json!({ "id": id }), Some(&member))
@@ -177,7 +177,7 @@ async fn a_partner_orders_staff_review_and_ship_and_the_partner_follows() {
         .await;
     assert!(body["errors"].is_null(), "{body}");
 
-    let ship = "mutation($id: ID!, $at: DateTime!) { shipOrder(ticketId: $id, deviceModel: \"Lenovo ThinkPad T480\", serialNumber: \"SN123\", shippedAt: $at, trackingNumber: \"99.00.1\") { ticket { status } } }";
+    let ship = "mutation($id: ID!, $at: DateTime!) { shipOrder(input: {ticketId: $id, deviceModel: \"Lenovo ThinkPad T480\", serialNumber: \"SN123\", shippedAt: $at, trackingNumber: \"99.00.1\"}) { ticket { status } } }";
     let now = w.app.now().to_rfc3339();
     let body = w
         .app
@@ -213,6 +213,8 @@ async fn a_partner_orders_staff_review_and_ship_and_the_partner_follows() {
                 json!("REVIEW"),
                 json!("READY_TO_SHIP")
             ),
+            // The staff's public reply; the internal note left no event.
+            (json!("COMMENTED"), Value::Null, Value::Null),
             (
                 json!("SHIPPED"),
                 json!("READY_TO_SHIP"),
@@ -427,7 +429,9 @@ async fn a_step_on_a_stale_read_of_the_ticket_is_a_conflict() {
         Step::Move {
             action: Action::Queue,
             note: None,
+            internal_note: None,
         },
+        None,
     )
     .await
     .expect("queue");
@@ -441,6 +445,7 @@ async fn a_step_on_a_stale_read_of_the_ticket_is_a_conflict() {
         Step::Move {
             action: Action::Approve,
             note: None,
+            internal_note: None,
         },
     )
     .await;
@@ -460,23 +465,23 @@ fn request_for(action: Action, now: DateTime<Utc>) -> (&'static str, Value) {
     let now = now.to_rfc3339();
     match action {
         Action::Queue => (
-            "mutation($id: ID!) { r: transitionTicket(id: $id, to: QUEUED) { ticket { status } } }",
+            "mutation($id: ID!) { r: transitionTicket(input: {ticketId: $id, to: QUEUED}) { ticket { status } } }",
             json!({}),
         ),
         Action::ReturnToReview => (
-            "mutation($id: ID!) { r: transitionTicket(id: $id, to: REVIEW) { ticket { status } } }",
+            "mutation($id: ID!) { r: transitionTicket(input: {ticketId: $id, to: REVIEW}) { ticket { status } } }",
             json!({}),
         ),
         Action::Approve => (
-            "mutation($id: ID!) { r: transitionTicket(id: $id, to: READY_TO_SHIP) { ticket { status } } }",
+            "mutation($id: ID!) { r: transitionTicket(input: {ticketId: $id, to: READY_TO_SHIP}) { ticket { status } } }",
             json!({}),
         ),
         Action::Cancel => (
-            "mutation($id: ID!) { r: cancelTicket(id: $id, reason: \"No longer needed\") { ticket { status } } }",
+            "mutation($id: ID!) { r: cancelTicket(ticketId: $id, reason: \"No longer needed\") { ticket { status } } }",
             json!({}),
         ),
         Action::Ship => (
-            "mutation($id: ID!, $at: DateTime!) { r: shipOrder(ticketId: $id, deviceModel: \"HP EliteBook\", serialNumber: \"SN1\", shippedAt: $at) { ticket { status } } }",
+            "mutation($id: ID!, $at: DateTime!) { r: shipOrder(input: {ticketId: $id, deviceModel: \"HP EliteBook\", serialNumber: \"SN1\", shippedAt: $at}) { ticket { status } } }",
             json!({ "at": now }),
         ),
         Action::MarkBilled => ("", json!({})),
@@ -1028,11 +1033,11 @@ async fn another_organisations_ticket_does_not_exist_for_any_write() {
     let id = |t: &tickets::Model| to_global_id("Ticket", t.id).to_string();
     let writes = [
         (
-            "mutation($id: ID!) { r: cancelTicket(id: $id, reason: \"x\") { ticket { id } } }",
+            "mutation($id: ID!) { r: cancelTicket(ticketId: $id, reason: \"x\") { ticket { id } } }",
             id(&review),
         ),
         (
-            "mutation($id: ID!) { r: transitionTicket(id: $id, to: QUEUED) { ticket { id } } }",
+            "mutation($id: ID!) { r: transitionTicket(input: {ticketId: $id, to: QUEUED}) { ticket { id } } }",
             id(&review),
         ),
         (
@@ -1092,9 +1097,8 @@ async fn a_delivery_issue_is_never_approved_or_shipped() {
         json!([{ "action": "QUEUE", "to": "QUEUED" }, { "action": "CANCEL", "to": "CANCELLED" }]),
         "{seen}"
     );
-    let approve =
-        "mutation($id: ID!) { transitionTicket(id: $id, to: READY_TO_SHIP) { ticket { status } } }";
-    let ship = "mutation($id: ID!, $at: DateTime!) { shipOrder(ticketId: $id, deviceModel: \"HP\", serialNumber: \"SN1\", shippedAt: $at) { ticket { status } } }";
+    let approve = "mutation($id: ID!) { transitionTicket(input: {ticketId: $id, to: READY_TO_SHIP}) { ticket { status } } }";
+    let ship = "mutation($id: ID!, $at: DateTime!) { shipOrder(input: {ticketId: $id, deviceModel: \"HP\", serialNumber: \"SN1\", shippedAt: $at}) { ticket { status } } }";
     let at = w.app.now().to_rfc3339();
     for query in [approve, ship] {
         let body = w
@@ -1106,8 +1110,7 @@ async fn a_delivery_issue_is_never_approved_or_shipped() {
         assert!(message.contains("only laptop orders"), "{message}");
     }
     // Queued, it is still not offered for approval, and still refused.
-    let queue =
-        "mutation($id: ID!) { transitionTicket(id: $id, to: QUEUED) { ticket { status } } }";
+    let queue = "mutation($id: ID!) { transitionTicket(input: {ticketId: $id, to: QUEUED}) { ticket { status } } }";
     let body = w
         .app
         .graphql(queue, json!({ "id": id }), Some(&staff))

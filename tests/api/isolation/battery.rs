@@ -463,8 +463,7 @@ fn ticket_filters(
 // others read what the oracle decides (ids, relations, field rules), which
 // keeps a run short.
 const PERSON: &str = "id displayName isStaff";
-const USER_FIELDS: &str =
-    "id displayName email role locale isActive lastLoginAt createdAt organisation { id }";
+const USER_FIELDS: &str = "id displayName email role locale isActive invitationPending lastLoginAt createdAt organisation { id }";
 const USER_CHECKED: &str = "id displayName email role organisation { id }";
 const ORGANISATION_FIELDS: &str = "id name kind ticketVisibility billingMode locale billingEmail \
      billingAddress priceAgreement { standardUnitPriceCents learningUnitPriceCents \
@@ -496,7 +495,7 @@ fn ticket_fields(all: bool) -> String {
         );
     }
     format!(
-        "id reference kind status subject description internalReference createdAt updatedAt
+        "id reference kind status statusLabel kindLabel subject description internalReference createdAt updatedAt version
          organisation {{ id name }}
          createdBy {{ {PERSON} }}
          order {{ recipientName street postalCode city country phone forLearning comment

@@ -75,7 +75,7 @@ const EXCLUDED_TYPES: &[(&str, &str)] = &[
     ("CreateUserPayload", "returned by createUser only"),
     (
         "UserActivationPayload",
-        "returned by deactivateUser and reactivateUser only",
+        "returned by deactivateUser, reactivateUser and resendInvitation only",
     ),
     (
         "CreateOrganisationPayload",
@@ -90,6 +90,11 @@ const EXCLUDED_TYPES: &[(&str, &str)] = &[
         "returned by the ticket workflow mutations only",
     ),
     ("AddCommentPayload", "returned by addComment only"),
+    (
+        "TransitionTicketPayload",
+        "returned by transitionTicket only",
+    ),
+    ("ShipOrderPayload", "returned by shipOrder only"),
     ("GiveFeedbackPayload", "returned by giveFeedback only"),
     (
         "UploadAttachmentPayload",
@@ -132,6 +137,7 @@ const EXCLUDED_MUTATIONS: &[(&str, &str)] = &[
     ("createUser", WRITE),
     ("deactivateUser", WRITE),
     ("reactivateUser", WRITE),
+    ("resendInvitation", WRITE),
     ("createOrganisation", WRITE),
     ("updateOrganisation", WRITE),
     ("orderLaptop", WRITE),
