@@ -11,7 +11,7 @@ use crate::invoices::types::{self as invoice_types, Invoice, InvoiceLine};
 use crate::organisations::types::{self as org_types, Organisation};
 use crate::policy;
 use crate::relay;
-use crate::tickets::types::{self as ticket_types, Comment, Ticket};
+use crate::tickets::types::{self as ticket_types, Comment, Ticket, TicketEvent};
 use crate::users::types::{self as user_types, User};
 
 /// An object with a global id.
@@ -22,6 +22,7 @@ pub enum Node {
     User(User),
     Ticket(Ticket),
     Comment(Comment),
+    TicketEvent(TicketEvent),
     Feedback(Feedback),
     Attachment(Attachment),
     Invoice(Invoice),
@@ -61,6 +62,10 @@ impl NodeQuery {
                 .comment(db, row_id)
                 .await
                 .map(|row| Node::Comment(Comment(row))),
+            ticket_types::EVENT_TYPE_NAME => scope
+                .ticket_event(db, row_id)
+                .await
+                .map(|row| Node::TicketEvent(TicketEvent(row))),
             feedback::TYPE_NAME => scope
                 .feedback_message(db, row_id)
                 .await

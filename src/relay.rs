@@ -12,7 +12,7 @@ use async_graphql::{ID, Object, OutputType};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use sea_orm::sea_query::IntoCondition;
+use sea_orm::sea_query::{Expr, ExprTrait as _, IntoCondition, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 
@@ -268,60 +268,172 @@ where
     E::Model: FromQueryResult + Send + Sync,
     N: OutputType,
 {
-    let count_select = select.clone();
-    let count_db = db.clone();
-    let total = TotalCount::Lazy(Arc::new(move || {
-        let select = count_select.clone();
-        let db = count_db.clone();
-        Box::pin(async move { Ok(select.count(&db).await?) })
-    }));
-
-    // Walking backward is walking forward in the reverse order.
-    let descending = key.descending != args.backward;
-    let (order, after_op_is_gt) = if descending {
-        (sea_orm::Order::Desc, false)
-    } else {
-        (sea_orm::Order::Asc, true)
-    };
-    let mut query = select;
     let column_name = sea_orm::IdenStatic::as_str(&key.column).to_owned();
-    args.check_cursor(&column_name)?;
-    if let Some(CursorKey(_, value, id)) = args.cursor.clone() {
-        query = query.filter(after_condition(
-            key.column,
-            key.id,
-            value.into(),
-            id,
-            after_op_is_gt,
-        ));
-    }
-    let mut rows = query
-        .order_by(key.column, order.clone())
-        .order_by(key.id, order)
-        .limit(args.limit + 1)
-        .all(db)
-        .await?;
-    let has_more = rows.len() as u64 > args.limit;
-    rows.truncate(args.limit as usize);
-    if args.backward {
-        rows.reverse();
-    }
-    let (has_previous, has_next) = if args.backward {
-        (has_more, args.cursor.is_some())
-    } else {
-        (args.cursor.is_some(), has_more)
+    let order = PageOrder {
+        name: column_name,
+        expr: Expr::col(key.column),
+        id: key.id,
+        descending: key.descending,
     };
-    let mut connection = Connection::with_additional_fields(has_previous, has_next, total);
-    connection.edges.extend(rows.into_iter().map(|row| {
-        let cursor = CursorKey(
-            column_name.clone(),
-            (key.value_of)(&row),
-            row_id::<E>(&row, key.id),
-        )
-        .encode();
-        Edge::new(cursor, wrap(row))
-    }));
-    Ok(connection)
+    let (total, query) = order.page_query(db, select, &args)?;
+    let rows = query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let value = (key.value_of)(&row);
+            (row, value)
+        })
+        .collect();
+    Ok(order.assemble(rows, total, &args, wrap))
+}
+
+/// How a list is ordered by a value computed in SQL (a CASE over a status,
+/// a scoped subquery over a related row), then by id. The value must never
+/// be NULL: a missing one is coalesced to a sentinel of the order's choice,
+/// which decides where such rows go.
+pub struct SortExpr<E: EntityTrait> {
+    /// Names the order in its cursors, so that a cursor of another order
+    /// is refused.
+    pub name: &'static str,
+    pub expr: SimpleExpr,
+    /// The SQL type of `expr`.
+    pub kind: SortKind,
+    pub id: E::Column,
+    pub descending: bool,
+}
+
+/// The type of a [`SortExpr`]'s value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKind {
+    Int,
+    Time,
+    Text,
+}
+
+/// [`paginate`] by a computed value: each page reads the value with its
+/// rows (for the cursors) in the same statement.
+pub async fn paginate_by<E, N>(
+    db: &DatabaseConnection,
+    select: Scoped<E>,
+    key: SortExpr<E>,
+    args: PageArgs,
+    wrap: impl Fn(E::Model) -> N,
+) -> AppResult<Page<N>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+    N: OutputType,
+{
+    let order = PageOrder {
+        name: key.name.to_owned(),
+        expr: key.expr,
+        id: key.id,
+        descending: key.descending,
+    };
+    let (total, query) = order.page_query(db, select, &args)?;
+    let value = order.expr.clone();
+    let rows: Vec<(E::Model, SortValue)> = match key.kind {
+        SortKind::Int => with_values(
+            query.all_with_value::<i64>(db, value).await?,
+            SortValue::Int,
+        ),
+        SortKind::Time => with_values(
+            query.all_with_value::<DateTime<Utc>>(db, value).await?,
+            SortValue::Time,
+        ),
+        SortKind::Text => with_values(
+            query.all_with_value::<String>(db, value).await?,
+            SortValue::Text,
+        ),
+    };
+    Ok(order.assemble(rows, total, &args, wrap))
+}
+
+fn with_values<M, V>(rows: Vec<(M, V)>, wrap: fn(V) -> SortValue) -> Vec<(M, SortValue)> {
+    rows.into_iter().map(|(row, v)| (row, wrap(v))).collect()
+}
+
+/// What [`paginate`] and [`paginate_by`] share: the sort, the cursor's
+/// condition, the page's limit, and the connection built from the rows.
+struct PageOrder<E: EntityTrait> {
+    name: String,
+    expr: SimpleExpr,
+    id: E::Column,
+    descending: bool,
+}
+
+impl<E: EntityTrait> PageOrder<E>
+where
+    E::Model: FromQueryResult + Send + Sync,
+{
+    /// The lazy `totalCount` of `select`, and the select of one page (one
+    /// row more than the page, to know whether another follows).
+    fn page_query(
+        &self,
+        db: &DatabaseConnection,
+        select: Scoped<E>,
+        args: &PageArgs,
+    ) -> AppResult<(TotalCount, Scoped<E>)> {
+        args.check_cursor(&self.name)?;
+        let count_select = select.clone();
+        let count_db = db.clone();
+        let total = TotalCount::Lazy(Arc::new(move || {
+            let select = count_select.clone();
+            let db = count_db.clone();
+            Box::pin(async move { Ok(select.count(&db).await?) })
+        }));
+        // Walking backward is walking forward in the reverse order.
+        let descending = self.descending != args.backward;
+        let (order, after_op_is_gt) = if descending {
+            (sea_orm::Order::Desc, false)
+        } else {
+            (sea_orm::Order::Asc, true)
+        };
+        let mut query = select;
+        if let Some(CursorKey(_, value, id)) = args.cursor.clone() {
+            query = query.filter(after_condition(
+                self.expr.clone(),
+                self.id,
+                value.into(),
+                id,
+                after_op_is_gt,
+            ));
+        }
+        let query = query
+            .order_by_expr(self.expr.clone(), order.clone())
+            .order_by(self.id, order)
+            .limit(args.limit + 1);
+        Ok((total, query))
+    }
+
+    fn assemble<N: OutputType>(
+        &self,
+        mut rows: Vec<(E::Model, SortValue)>,
+        total: TotalCount,
+        args: &PageArgs,
+        wrap: impl Fn(E::Model) -> N,
+    ) -> Page<N> {
+        let has_more = rows.len() as u64 > args.limit;
+        rows.truncate(args.limit as usize);
+        if args.backward {
+            rows.reverse();
+        }
+        let (has_previous, has_next) = if args.backward {
+            (has_more, args.cursor.is_some())
+        } else {
+            (args.cursor.is_some(), has_more)
+        };
+        let mut connection = Connection::with_additional_fields(has_previous, has_next, total);
+        connection
+            .edges
+            .extend(rows.into_iter().map(|(row, value)| {
+                let cursor =
+                    CursorKey(self.name.clone(), value, row_id::<E>(&row, self.id)).encode();
+                Edge::new(cursor, wrap(row))
+            }));
+        connection
+    }
 }
 
 /// One page of a short list already loaded whole (in its order), such as a
@@ -377,23 +489,23 @@ where
     }
 }
 
-/// `(col, id) > (value, id0)` (or `<`), written out so that both SQLite and
-/// PostgreSQL use the sort index.
+/// `(sort, id) > (value, id0)` (or `<`), written out so that both SQLite
+/// and PostgreSQL use the sort index.
 fn after_condition<C: ColumnTrait>(
-    column: C,
+    sort: SimpleExpr,
     id: C,
     value: Value,
     id0: i64,
     gt: bool,
 ) -> Condition {
     let (strict, tie) = if gt {
-        (column.gt(value.clone()), id.gt(id0))
+        (sort.clone().gt(value.clone()), id.gt(id0))
     } else {
-        (column.lt(value.clone()), id.lt(id0))
+        (sort.clone().lt(value.clone()), id.lt(id0))
     };
     Condition::any()
         .add(strict)
-        .add(Condition::all().add(column.eq(value)).add(tie))
+        .add(Condition::all().add(sort.eq(value)).add(tie))
         .into_condition()
 }
 

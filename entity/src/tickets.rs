@@ -42,6 +42,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the ticket was last changed.
     pub updated_at: DateTimeUtc,
+    /// When the ticket entered its current status (its creation, or the
+    /// latest status change).
+    pub status_changed_at: DateTimeUtc,
 }
 
 /// The ticket's owners and the rows that belong to it.

@@ -231,8 +231,8 @@ async fn seed_shipped_order(db: &DatabaseConnection) {
          VALUES ('Partner', 'PARTNER', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
         "INSERT INTO users (organisation_id, email, display_name, role, created_at, updated_at) \
          VALUES (1, 'a@example.ch', 'A', 'PARTNER_MEMBER', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-        "INSERT INTO tickets (organisation_id, reference, created_by_id, kind, subject, created_at, updated_at) \
-         VALUES (1, 'GEM-1', 1, 'LAPTOP_ORDER', 'Laptop', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        "INSERT INTO tickets (organisation_id, reference, created_by_id, kind, subject, created_at, updated_at, status_changed_at) \
+         VALUES (1, 'GEM-1', 1, 'LAPTOP_ORDER', 'Laptop', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
         "INSERT INTO orders (organisation_id, ticket_id, recipient_name, street, postal_code, city, phone, created_at, updated_at) \
          VALUES (1, 1, 'R', 'Rue 1', '1000', 'Lausanne', '+41211234567', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
         "INSERT INTO invoices (organisation_id, number, billing_mode, period_start, period_end, subtotal_cents, vat_rate_bp, vat_cents, total_cents, issued_at, created_at) \
@@ -512,6 +512,7 @@ async fn entities_round_trip_through_the_schema() {
         version: 3,
         created_at: at,
         updated_at: at,
+        status_changed_at: at,
     };
     let order = orders::Model {
         id: 1,
@@ -640,4 +641,72 @@ async fn entities_round_trip_through_the_schema() {
             .expect("read"),
         Some(line)
     );
+}
+
+/// `tickets.status_changed_at` is filled from each ticket's history when
+/// the column arrives: the latest event that moved the ticket to another
+/// status, or its creation.
+#[tokio::test]
+async fn status_changed_at_is_backfilled_from_the_history() {
+    let test = empty().await;
+    let db = &test.db;
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261203_124000_add_tickets_status_changed_at")
+        .expect("the migration is listed");
+    Migrator::up(db, Some(u32::try_from(before).expect("a count")))
+        .await
+        .expect("migrations before it");
+    for sql in [
+        "INSERT INTO organisations (name, kind, created_at, updated_at) \
+         VALUES ('Partner', 'PARTNER', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        "INSERT INTO users (organisation_id, email, display_name, role, created_at, updated_at) \
+         VALUES (1, 'a@example.ch', 'A', 'PARTNER_MEMBER', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        // Moved twice, then commented on and invoiced (no status change).
+        "INSERT INTO tickets (organisation_id, reference, created_by_id, kind, status, subject, created_at, updated_at) \
+         VALUES (1, 'GEM-1', 1, 'LAPTOP_ORDER', 'READY_TO_SHIP', 'Laptop', '2026-01-01T00:00:00Z', '2026-01-09T00:00:00Z')",
+        // No history at all.
+        "INSERT INTO tickets (organisation_id, reference, created_by_id, kind, subject, created_at, updated_at) \
+         VALUES (1, 'GEM-2', 1, 'OTHER', 'Question', '2026-01-02T00:00:00Z', '2026-01-05T00:00:00Z')",
+        "INSERT INTO ticket_events (organisation_id, ticket_id, kind, from_status, to_status, created_at) \
+         VALUES (1, 1, 'CREATED', NULL, 'REVIEW', '2026-01-01T00:00:00Z'), \
+                (1, 1, 'STATUS_CHANGED', 'REVIEW', 'QUEUED', '2026-01-03T00:00:00Z'), \
+                (1, 1, 'STATUS_CHANGED', 'QUEUED', 'READY_TO_SHIP', '2026-01-04T00:00:00Z'), \
+                (1, 1, 'COMMENTED', NULL, NULL, '2026-01-08T00:00:00Z'), \
+                (1, 1, 'INVOICED', 'READY_TO_SHIP', 'READY_TO_SHIP', '2026-01-09T00:00:00Z')",
+    ] {
+        exec(db, sql).await.expect(sql);
+    }
+    Migrator::up(db, None)
+        .await
+        .expect("the rest of the migrations");
+
+    use entity::tickets;
+    use sea_orm_migration::sea_orm::EntityTrait as _;
+    let day = |d: u32| {
+        use chrono::TimeZone as _;
+        chrono::Utc
+            .with_ymd_and_hms(2026, 1, d, 0, 0, 0)
+            .single()
+            .expect("a date")
+    };
+    let changed = |id: i64| async move {
+        tickets::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .expect("read")
+            .expect("the ticket")
+            .status_changed_at
+    };
+    assert_eq!(changed(1).await, day(4), "the latest status change");
+    assert_eq!(changed(2).await, day(2), "no history: the creation");
+
+    // Every ticket has one from now on: a row without it is refused.
+    let refused = exec(
+        db,
+        "INSERT INTO tickets (organisation_id, reference, created_by_id, kind, subject, created_at, updated_at, status_changed_at) \
+         VALUES (1, 'GEM-3', 1, 'OTHER', 'Q', '2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z', NULL)",
+    )
+    .await;
+    assert!(refused.is_err(), "a NULL status_changed_at was accepted");
 }

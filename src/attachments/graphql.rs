@@ -53,16 +53,15 @@ impl AttachmentsMutation {
     }
 }
 
-/// The attachments of the ticket with row id `ticket_id` that the viewer
-/// sees, oldest first, batched through the request's
+/// A page of the attachments of the ticket with row id `ticket_id` that
+/// the viewer sees, oldest first, batched through the request's
 /// [`AttachmentsByTicketLoader`] (for `Ticket.attachments`).
-pub async fn list_for_ticket(ctx: &Context<'_>, ticket_id: i64) -> AppResult<Vec<Attachment>> {
+pub async fn page_for_ticket(
+    ctx: &Context<'_>,
+    ticket_id: i64,
+    args: relay::PageArgs,
+) -> AppResult<relay::Page<Attachment>> {
     let loader = ctx.loader::<DataLoader<AttachmentsByTicketLoader>>()?;
-    Ok(loader
-        .load_one(ticket_id)
-        .await?
-        .unwrap_or_default()
-        .into_iter()
-        .map(Attachment::new)
-        .collect())
+    let all = loader.load_one(ticket_id).await?.unwrap_or_default();
+    relay::paginate_loaded(all, args, |a| a.id, Attachment::new)
 }

@@ -304,6 +304,7 @@ mod tests {
             version: 0,
             created_at: now,
             updated_at: now,
+            status_changed_at: now,
         }
     }
 

@@ -13,13 +13,20 @@
 //! - every condition added is ANDed with the scope's (SeaORM's `filter`
 //!   never ORs with what is already there);
 //! - no projection, join or grouping is reachable, so a row that comes out
-//!   is a whole row the viewer may see, and nothing else.
+//!   is a whole row the viewer may see, and nothing else (besides, with
+//!   [`Scoped::all_with_value`], one value computed over that row, such as
+//!   the sort key of a page, built from other scoped selects).
 
-use sea_orm::sea_query::{IntoCondition, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{
+    ExprTrait as _, IntoCondition, SelectStatement, SimpleExpr, SubQueryStatement,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, TryGetable,
 };
+
+/// The alias of the value [`Scoped::all_with_value`] computes.
+const VALUE_ALIAS: &str = "pd_computed_value";
 
 /// A select of `E` rows the viewer may see. Made by [`super::Scope`] only.
 #[derive(Debug, Clone)]
@@ -42,6 +49,12 @@ impl<E: EntityTrait> Scoped<E> {
     /// Orders by `column`, after any order already given.
     pub fn order_by(self, column: E::Column, order: Order) -> Self {
         Self::new(self.select.order_by(column, order))
+    }
+
+    /// Orders by a value computed over the row (e.g. a scoped subquery
+    /// over the row's order), after any order already given.
+    pub fn order_by_expr(self, expr: SimpleExpr, order: Order) -> Self {
+        Self::new(self.select.order_by(expr, order))
     }
 
     pub fn order_by_asc(self, column: E::Column) -> Self {
@@ -79,6 +92,26 @@ impl<E: EntityTrait> Scoped<E> {
         self.select.all(db).await
     }
 
+    /// Every row, each with the value of `expr` over it (the sort key of a
+    /// page, for its cursor). `expr` reads the row and scoped selects only.
+    pub async fn all_with_value<V>(
+        self,
+        db: &impl ConnectionTrait,
+        expr: SimpleExpr,
+    ) -> Result<Vec<(E::Model, V)>, DbErr>
+    where
+        E::Model: FromQueryResult + Send + Sync,
+        V: TryGetable + Send + Sync,
+    {
+        let rows = self
+            .select
+            .expr_as(expr, VALUE_ALIAS)
+            .into_model::<WithValue<E::Model, V>>()
+            .all(db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.0, row.1)).collect())
+    }
+
     /// How many rows (at most the limit, if one is set).
     pub async fn count<C: ConnectionTrait>(self, db: &C) -> Result<u64, DbErr>
     where
@@ -100,9 +133,34 @@ impl ScopedIds {
         column.in_subquery(self.0)
     }
 
+    /// The one value of a select that yields at most one row (a ticket's
+    /// order, correlated with the outer row), as a scalar subquery: NULL
+    /// when there is none.
+    pub fn single(self) -> SimpleExpr {
+        SimpleExpr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(self.0)))
+    }
+
+    /// `value IN (these ids)`, for a value computed over the outer row
+    /// (e.g. the author of a ticket's latest comment).
+    pub fn contain_value(self, value: SimpleExpr) -> SimpleExpr {
+        value.in_subquery(self.0)
+    }
+
     /// `column NOT IN (these ids)` (e.g. the orders on no live invoice).
     /// The column of the ids must be NOT NULL, or nothing passes.
     pub fn exclude(self, column: impl ColumnTrait) -> SimpleExpr {
         column.not_in_subquery(self.0)
+    }
+}
+
+/// A row and one value computed over it.
+struct WithValue<M, V>(M, V);
+
+impl<M: FromQueryResult, V: TryGetable> FromQueryResult for WithValue<M, V> {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self(
+            M::from_query_result(row, pre)?,
+            row.try_get(pre, VALUE_ALIAS)?,
+        ))
     }
 }

@@ -10,14 +10,15 @@ use super::types::{Comment, CommentVisibility, TYPE_NAME, Ticket, TicketKind, Ti
 use super::workflow::Action;
 use crate::attachments;
 use crate::context::ContextExt as _;
-use crate::domain::{ParsedOrder, RawOrder, multi_line, optional_single_line};
+use crate::domain::{ParsedOrder, RawOrder, multi_line, optional_single_line, single_line};
 use crate::error::{AppError, AppResult, FieldErrors, Invalid};
 use crate::organisations::types::TYPE_NAME as ORGANISATION;
 use crate::policy;
-use crate::relay::{self, Page, PageArgs, SortKey, SortValue};
+use crate::relay::{self, Page, PageArgs, SortExpr, SortKey, SortKind, SortValue};
 use crate::users::types::TYPE_NAME as USER;
 
-/// Which tickets to list; every criterion narrows the list.
+/// Which tickets to list; every criterion narrows the list. Date ranges
+/// include their start (`…After`) and exclude their end (`…Before`).
 #[derive(InputObject, Default)]
 pub struct TicketFilter {
     /// Any of these statuses.
@@ -28,16 +29,43 @@ pub struct TicketFilter {
     pub organisation_id: Option<ID>,
     /// Only the tickets this user created.
     pub created_by_id: Option<ID>,
+    /// True: only the tickets the viewer created ("my requests"), also
+    /// where the viewer may see the whole organisation's; false: only
+    /// those created by someone else.
+    pub mine: Option<bool>,
     /// Created at or after.
     pub created_after: Option<DateTime<Utc>>,
     /// Created before.
     pub created_before: Option<DateTime<Utc>>,
+    /// Last changed at or after.
+    pub updated_after: Option<DateTime<Utc>>,
+    /// Last changed before.
+    pub updated_before: Option<DateTime<Utc>>,
+    /// The order's laptop shipped at or after (tickets without a shipped
+    /// order are left out).
+    pub shipped_after: Option<DateTime<Utc>>,
+    /// The order's laptop shipped before (tickets without a shipped order
+    /// are left out).
+    pub shipped_before: Option<DateTime<Utc>>,
+    /// Laptop orders for an apprentice or a student (true) or standard
+    /// ones (false); tickets without an order are left out either way.
+    pub for_learning: Option<bool>,
+    /// True: the ticket's order is on a live (issued or paid) invoice that
+    /// the viewer may see; false: it is not. For a viewer who may not see
+    /// invoices, no ticket has one.
+    pub has_invoice: Option<bool>,
+    /// True: the latest public comment on the ticket is a partner's, so
+    /// the ticket waits for the provider's answer; false: the ticket has
+    /// no public comment or the latest is the provider's.
+    pub waiting_for_staff: Option<bool>,
     /// Words found in the reference, the internal reference or the
     /// recipient's name (case-insensitive).
     pub search: Option<String>,
 }
 
-/// The order of a ticket list.
+/// The order of a ticket list. Ties are broken by the ticket's id, in the
+/// same direction, so that every order is total and paging through it
+/// meets each ticket once.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub enum TicketOrder {
     /// Newest first (the default).
@@ -47,6 +75,27 @@ pub enum TicketOrder {
     CreatedAtAsc,
     /// Most recently changed first.
     UpdatedAtDesc,
+    /// Least recently changed first.
+    UpdatedAtAsc,
+    /// By the number of the `GEM-` reference, lowest first.
+    ReferenceAsc,
+    /// By the number of the `GEM-` reference, highest first.
+    ReferenceDesc,
+    /// In workflow order: REVIEW, QUEUED, READY_TO_SHIP,
+    /// READY_FOR_BILLING, BILLED, then CANCELLED.
+    StatusAsc,
+    /// In reverse workflow order: CANCELLED, BILLED, …, REVIEW.
+    StatusDesc,
+    /// Earliest shipped first; tickets not shipped (or without an order)
+    /// come last.
+    ShippedAtAsc,
+    /// Latest shipped first; tickets not shipped (or without an order)
+    /// come last here too.
+    ShippedAtDesc,
+    /// Longest in its current status first (e.g. the oldest in REVIEW).
+    StatusChangedAtAsc,
+    /// Most recently moved to its current status first.
+    StatusChangedAtDesc,
 }
 
 #[derive(Default)]
@@ -82,7 +131,9 @@ impl TicketsQuery {
 
     /// The tickets the viewer may see (partner members: their own, or the
     /// organisation's when its visibility is ORGANISATION; managers: the
-    /// organisation's; staff: all), filtered and ordered.
+    /// organisation's; staff: all), filtered and ordered (newest first
+    /// unless `orderBy` says otherwise). A page holds `first` (or `last`)
+    /// tickets, 20 when neither is given, at most 100.
     #[graphql(complexity = "crate::relay::page_complexity(first, last, child_complexity)")]
     #[expect(
         clippy::too_many_arguments,
@@ -117,49 +168,105 @@ impl TicketsQuery {
         let scope = ctx.scope()?;
         let mut select = scope.tickets();
         if let Some(filter) = filter {
-            select = select.filter(service::filter_condition(
-                scope,
-                service::ListFilter {
-                    statuses: filter
-                        .status
-                        .map(|s| s.into_iter().map(Into::into).collect()),
-                    kinds: filter.kind.map(|k| k.into_iter().map(Into::into).collect()),
-                    organisation_id: filter
-                        .organisation_id
-                        .map(|id| {
-                            relay::parse_global_id(&id, ORGANISATION, "filter.organisationId")
-                        })
-                        .transpose()?,
-                    created_by_id: filter
-                        .created_by_id
-                        .map(|id| relay::parse_global_id(&id, USER, "filter.createdById"))
-                        .transpose()?,
-                    created_after: filter.created_after,
-                    created_before: filter.created_before,
-                    search: filter.search,
-                },
-            )?);
+            select = select.filter(service::filter_condition(scope, filter.parse()?)?);
         }
-        let key = match order_by.unwrap_or_default() {
-            TicketOrder::CreatedAtDesc => created_at(true),
-            TicketOrder::CreatedAtAsc => created_at(false),
-            TicketOrder::UpdatedAtDesc => SortKey {
-                column: tickets::Column::UpdatedAt,
-                id: tickets::Column::Id,
-                descending: true,
-                value_of: |row: &tickets::Model| SortValue::Time(row.updated_at),
-            },
+        let db = &ctx.state()?.db;
+        let column = |column, descending, value_of| SortKey {
+            column,
+            id: tickets::Column::Id,
+            descending,
+            value_of,
         };
-        relay::paginate(&ctx.state()?.db, select, key, args, Ticket).await
+        let computed = |name, expr, kind, descending| SortExpr {
+            name,
+            expr,
+            kind,
+            id: tickets::Column::Id,
+            descending,
+        };
+        let created: fn(&tickets::Model) -> SortValue = |row| SortValue::Time(row.created_at);
+        let updated: fn(&tickets::Model) -> SortValue = |row| SortValue::Time(row.updated_at);
+        let moved: fn(&tickets::Model) -> SortValue = |row| SortValue::Time(row.status_changed_at);
+        use TicketOrder as O;
+        let order = order_by.unwrap_or_default();
+        let key = match order {
+            O::CreatedAtDesc | O::CreatedAtAsc => column(
+                tickets::Column::CreatedAt,
+                order == O::CreatedAtDesc,
+                created,
+            ),
+            O::UpdatedAtDesc | O::UpdatedAtAsc => column(
+                tickets::Column::UpdatedAt,
+                order == O::UpdatedAtDesc,
+                updated,
+            ),
+            O::StatusChangedAtDesc | O::StatusChangedAtAsc => column(
+                tickets::Column::StatusChangedAt,
+                order == O::StatusChangedAtDesc,
+                moved,
+            ),
+            O::ReferenceAsc | O::ReferenceDesc => {
+                let key = computed(
+                    "reference_number",
+                    service::reference_number(),
+                    SortKind::Int,
+                    order == O::ReferenceDesc,
+                );
+                return relay::paginate_by(db, select, key, args, Ticket).await;
+            }
+            O::StatusAsc | O::StatusDesc => {
+                let key = computed(
+                    "workflow_position",
+                    service::workflow_position(),
+                    SortKind::Int,
+                    order == O::StatusDesc,
+                );
+                return relay::paginate_by(db, select, key, args, Ticket).await;
+            }
+            O::ShippedAtAsc | O::ShippedAtDesc => {
+                let descending = order == O::ShippedAtDesc;
+                let key = computed(
+                    if descending {
+                        "shipped_at_desc"
+                    } else {
+                        "shipped_at_asc"
+                    },
+                    service::shipped_at_or_last(scope, descending),
+                    SortKind::Time,
+                    descending,
+                );
+                return relay::paginate_by(db, select, key, args, Ticket).await;
+            }
+        };
+        relay::paginate(db, select, key, args, Ticket).await
     }
 }
 
-fn created_at(descending: bool) -> SortKey<tickets::Entity> {
-    SortKey {
-        column: tickets::Column::CreatedAt,
-        id: tickets::Column::Id,
-        descending,
-        value_of: |row| SortValue::Time(row.created_at),
+impl TicketFilter {
+    fn parse(self) -> AppResult<service::ListFilter> {
+        Ok(service::ListFilter {
+            statuses: self.status.map(|s| s.into_iter().map(Into::into).collect()),
+            kinds: self.kind.map(|k| k.into_iter().map(Into::into).collect()),
+            organisation_id: self
+                .organisation_id
+                .map(|id| relay::parse_global_id(&id, ORGANISATION, "filter.organisationId"))
+                .transpose()?,
+            created_by_id: self
+                .created_by_id
+                .map(|id| relay::parse_global_id(&id, USER, "filter.createdById"))
+                .transpose()?,
+            created_after: self.created_after,
+            created_before: self.created_before,
+            updated_after: self.updated_after,
+            updated_before: self.updated_before,
+            shipped_after: self.shipped_after,
+            shipped_before: self.shipped_before,
+            for_learning: self.for_learning,
+            has_invoice: self.has_invoice,
+            waiting_for_staff: self.waiting_for_staff,
+            mine: self.mine,
+            search: self.search,
+        })
     }
 }
 
@@ -198,6 +305,22 @@ pub struct OrderLaptopInput {
     /// same multipart request: required when `forLearning`, refused
     /// otherwise.
     pub certificate: Option<Upload>,
+}
+
+/// A question to the provider ("write us": a change of billing mode, a
+/// question about an order), opened as a ticket of kind OTHER.
+#[derive(InputObject)]
+pub struct AskQuestionInput {
+    /// The partner organisation asking; staff writing on its behalf must
+    /// name it, partners may omit it.
+    pub organisation_id: Option<ID>,
+    /// One line (≤ 200 characters).
+    pub subject: String,
+    /// The question itself (≤ 10,000 characters, line breaks kept).
+    pub description: String,
+    /// A file to go with it (PDF, PNG or JPEG, ≤ 10 MiB), sent as a
+    /// GraphQL multipart request.
+    pub attachment: Option<Upload>,
 }
 
 /// Notes and reasons given with a workflow step: at most this many characters.
@@ -328,6 +451,45 @@ impl TicketsMutation {
             },
         )
         .await?;
+        Ok(TicketPayload {
+            ticket: Ticket(ticket),
+        })
+    }
+
+    /// Asks the provider a question: registers a ticket of kind OTHER in
+    /// REVIEW, which reaches the staff queue, with its optional file. Every
+    /// invalid field is reported at once, and nothing is written then.
+    async fn ask_question(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The question, and the file that goes with it.")] input: AskQuestionInput,
+    ) -> AppResult<TicketPayload> {
+        let scope = ctx.scope()?;
+        let mut errors = FieldErrors::new();
+        let organisation_id = input
+            .organisation_id
+            .as_ref()
+            .map(|id| relay::parse_global_id(id, ORGANISATION, "input.organisationId"));
+        let organisation_id = errors.collect(organisation_id.transpose())?;
+        let subject = errors.check("input.subject", single_line(&input.subject, 200));
+        let description = errors.check("input.description", multi_line(&input.description, 10_000));
+        let attachment = input
+            .attachment
+            .as_ref()
+            .map(|upload| attachments::upload::prepare_upload(ctx, upload, "input.attachment"));
+        let attachment = errors.collect(attachment.transpose())?;
+        let (Some(organisation_id), Some(subject), Some(description), Some(attachment)) =
+            (organisation_id, subject, description, attachment)
+        else {
+            return Err(errors.into_error());
+        };
+        let question = errors.finish(service::NewQuestion {
+            organisation_id,
+            subject,
+            description,
+            attachment,
+        })?;
+        let ticket = service::ask_question(ctx.state()?, scope, question).await?;
         Ok(TicketPayload {
             ticket: Ticket(ticket),
         })

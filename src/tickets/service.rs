@@ -3,15 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{
-    CommentVisibility, EmailKind, Locale, OrganisationKind, TicketEventKind, TicketKind,
+    CommentVisibility, EmailKind, Locale, OrganisationKind, Role, TicketEventKind, TicketKind,
     TicketStatus,
 };
-use entity::{comments, orders, tickets, users};
+use entity::{comments, invoice_lines, orders, tickets, users};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, Statement, TransactionTrait,
+    Iterable as _, QueryFilter, Statement, TransactionTrait,
 };
 
 use super::events::{self, NewEvent};
@@ -35,7 +35,53 @@ pub struct ListFilter {
     pub created_by_id: Option<i64>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
+    pub shipped_after: Option<DateTime<Utc>>,
+    pub shipped_before: Option<DateTime<Utc>>,
+    pub for_learning: Option<bool>,
+    pub has_invoice: Option<bool>,
+    pub waiting_for_staff: Option<bool>,
+    pub mine: Option<bool>,
     pub search: Option<String>,
+}
+
+/// `[after, before)`, refused when empty by construction (`before` not
+/// later than `after`), naming `before`'s field.
+fn check_range(
+    after: Option<DateTime<Utc>>,
+    before: Option<DateTime<Utc>>,
+    field: &'static str,
+    after_field: &str,
+) -> AppResult<()> {
+    match (after, before) {
+        (Some(after), Some(before)) if before <= after => Err(AppError::validation(
+            field,
+            Invalid::out_of_range(format!("must be later than {after_field}")),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `expr` within `[after, before)`.
+fn in_range<C: ColumnTrait>(
+    column: C,
+    after: Option<DateTime<Utc>>,
+    before: Option<DateTime<Utc>>,
+) -> Condition {
+    let mut condition = Condition::all();
+    if let Some(after) = after {
+        condition = condition.add(column.gte(after));
+    }
+    if let Some(before) = before {
+        condition = condition.add(column.lt(before));
+    }
+    condition
+}
+
+/// `tickets.id` of the outer select, for subqueries correlated with it.
+fn outer_ticket_id() -> Expr {
+    Expr::col((tickets::Entity, tickets::Column::Id))
 }
 
 /// The filter as one condition, added to the scope's own (the search over
@@ -54,11 +100,81 @@ pub fn filter_condition(scope: &Scope, filter: ListFilter) -> AppResult<Conditio
     if let Some(id) = filter.created_by_id {
         condition = condition.add(tickets::Column::CreatedById.eq(id));
     }
-    if let Some(after) = filter.created_after {
-        condition = condition.add(tickets::Column::CreatedAt.gte(after));
+    check_range(
+        filter.created_after,
+        filter.created_before,
+        "filter.createdBefore",
+        "createdAfter",
+    )?;
+    check_range(
+        filter.updated_after,
+        filter.updated_before,
+        "filter.updatedBefore",
+        "updatedAfter",
+    )?;
+    check_range(
+        filter.shipped_after,
+        filter.shipped_before,
+        "filter.shippedBefore",
+        "shippedAfter",
+    )?;
+    condition = condition
+        .add(in_range(
+            tickets::Column::CreatedAt,
+            filter.created_after,
+            filter.created_before,
+        ))
+        .add(in_range(
+            tickets::Column::UpdatedAt,
+            filter.updated_after,
+            filter.updated_before,
+        ));
+    if filter.shipped_after.is_some() || filter.shipped_before.is_some() {
+        let shipped = scope
+            .orders()
+            .filter(in_range(
+                orders::Column::ShippedAt,
+                filter.shipped_after,
+                filter.shipped_before,
+            ))
+            .ids(orders::Column::TicketId);
+        condition = condition.add(shipped.contain(tickets::Column::Id));
     }
-    if let Some(before) = filter.created_before {
-        condition = condition.add(tickets::Column::CreatedAt.lt(before));
+    if let Some(for_learning) = filter.for_learning {
+        let orders = scope
+            .orders()
+            .filter(orders::Column::ForLearning.eq(for_learning))
+            .ids(orders::Column::TicketId);
+        condition = condition.add(orders.contain(tickets::Column::Id));
+    }
+    if let Some(has_invoice) = filter.has_invoice {
+        // Through the viewer's invoice lines: for a viewer who may not
+        // see invoices, no ticket has one.
+        let invoiced = scope
+            .invoice_lines()
+            .filter(invoice_lines::Column::IsLive.eq(true))
+            .ids(invoice_lines::Column::TicketId);
+        condition = condition.add(if has_invoice {
+            invoiced.contain(tickets::Column::Id)
+        } else {
+            invoiced.exclude(tickets::Column::Id)
+        });
+    }
+    if let Some(waiting) = filter.waiting_for_staff {
+        let waiting_condition = waiting_for_staff(scope);
+        condition = condition.add(if waiting {
+            waiting_condition
+        } else {
+            waiting_condition.not()
+        });
+    }
+    if let Some(mine) = filter.mine {
+        let me = scope.viewer().user_id;
+        condition = condition.add(if mine {
+            tickets::Column::CreatedById.eq(me)
+        } else {
+            tickets::Column::CreatedById.ne(me)
+        });
     }
     if let Some(search) = filter.search {
         let search = search.trim().to_lowercase();
@@ -95,6 +211,80 @@ pub fn filter_condition(scope: &Scope, filter: ListFilter) -> AppResult<Conditio
         }
     }
     Ok(condition)
+}
+
+/// The number of a ticket's `GEM-<n>` reference, for sorting (`GEM-10`
+/// after `GEM-9`).
+pub fn reference_number() -> Expr {
+    Func::cast_as(
+        Func::cust("SUBSTR").args([
+            Expr::col((tickets::Entity, tickets::Column::Reference)),
+            Expr::val(5_i32), // after `GEM-`,
+        ]),
+        "BIGINT",
+    )
+    .into()
+}
+
+/// A ticket's status as its place in the workflow: REVIEW, QUEUED,
+/// READY_TO_SHIP, READY_FOR_BILLING, BILLED, then CANCELLED.
+pub fn workflow_position() -> Expr {
+    let position = |status| match status {
+        TicketStatus::Review => 0_i64,
+        TicketStatus::Queued => 1,
+        TicketStatus::ReadyToShip => 2,
+        TicketStatus::ReadyForBilling => 3,
+        TicketStatus::Billed => 4,
+        TicketStatus::Cancelled => 5,
+    };
+    TicketStatus::iter()
+        .fold(CaseStatement::new(), |case, status| {
+            case.case(
+                tickets::Column::Status.eq(status),
+                Expr::val(position(status)),
+            )
+        })
+        .finally(Expr::val(i64::MAX))
+        .into()
+}
+
+/// When the ticket's order shipped, read through the viewer's orders;
+/// for a ticket not shipped (or without an order) a date beyond every
+/// real one in the direction of the sort, so that such tickets come last
+/// both ways.
+pub fn shipped_at_or_last(scope: &Scope, descending: bool) -> Expr {
+    let shipped = scope
+        .orders()
+        .filter(Expr::col((orders::Entity, orders::Column::TicketId)).eq(outer_ticket_id()))
+        .ids(orders::Column::ShippedAt)
+        .single();
+    let never = if descending {
+        DateTime::<Utc>::from_timestamp(-62_135_596_800, 0) // 0001-01-01
+    } else {
+        DateTime::<Utc>::from_timestamp(253_402_214_400, 0) // 9999-12-31
+    };
+    Func::coalesce([shipped, Expr::val(never.unwrap_or_default())]).into()
+}
+
+/// The ticket's latest PUBLIC comment (the latest written, by time then
+/// id) is a partner's: the ticket waits for the provider. Never NULL, so
+/// that its negation holds for tickets without public comments.
+fn waiting_for_staff(scope: &Scope) -> Condition {
+    let last_public_author = scope
+        .comments()
+        .filter(comments::Column::Visibility.eq(CommentVisibility::Public))
+        .filter(Expr::col((comments::Entity, comments::Column::TicketId)).eq(outer_ticket_id()))
+        .order_by_desc(comments::Column::CreatedAt)
+        .order_by_desc(comments::Column::Id)
+        .limit(1)
+        .ids(comments::Column::AuthorId)
+        .single();
+    let partners = scope
+        .users()
+        .filter(users::Column::Role.is_in([Role::PartnerMember, Role::PartnerManager]))
+        .ids(users::Column::Id);
+    Condition::all()
+        .add(partners.contain_value(Func::coalesce([last_public_author, Expr::val(0_i64)]).into()))
 }
 
 /// `%`, `_` and `\\` match themselves in a search.
@@ -172,6 +362,7 @@ pub(crate) async fn open_ticket(
         version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
+        status_changed_at: Set(now),
         ..Default::default()
     }
     .insert(txn)
@@ -210,28 +401,7 @@ pub async fn order_laptop(
     new: NewOrder,
 ) -> AppResult<tickets::Model> {
     let viewer = scope.viewer();
-    let organisation_id = match (viewer.is_staff(), new.organisation_id) {
-        (false, Some(id)) if id != viewer.organisation_id => {
-            return Err(AppError::NotFound("organisation"));
-        }
-        (false, _) => viewer.organisation_id,
-        (true, Some(id)) => id,
-        (true, None) => {
-            return Err(AppError::validation(
-                "input.organisationId",
-                Invalid::required_because(
-                    "staff order on behalf of a partner: name the organisation",
-                ),
-            ));
-        }
-    };
-    let organisation = scope.organisation(&state.db, organisation_id).await?;
-    if organisation.kind != OrganisationKind::Partner || organisation.archived_at.is_some() {
-        return Err(AppError::validation(
-            "input.organisationId",
-            Invalid::not_allowed("laptops are ordered for an active partner organisation"),
-        ));
-    }
+    let organisation = requesting_organisation(state, scope, new.organisation_id, "order").await?;
     let now = state.clock.now();
     let order = &new.order;
     // The certificate's bytes go to storage before the transaction, so
@@ -256,6 +426,93 @@ pub async fn order_laptop(
     )
     .await;
     finish(state, txn, result, new.certificate.as_ref()).await
+}
+
+/// The active partner organisation a request (an order, a question) is
+/// for: the viewer's own for partners (naming another one is NOT_FOUND),
+/// the one named for staff acting on a partner's behalf.
+async fn requesting_organisation(
+    state: &AppState,
+    scope: &Scope,
+    requested: Option<i64>,
+    what: &str,
+) -> AppResult<entity::organisations::Model> {
+    let viewer = scope.viewer();
+    let organisation_id = match (viewer.is_staff(), requested) {
+        (false, Some(id)) if id != viewer.organisation_id => {
+            return Err(AppError::NotFound("organisation"));
+        }
+        (false, _) => viewer.organisation_id,
+        (true, Some(id)) => id,
+        (true, None) => {
+            return Err(AppError::validation(
+                "input.organisationId",
+                Invalid::required_because(format!(
+                    "staff {what} on behalf of a partner: name the organisation"
+                )),
+            ));
+        }
+    };
+    let organisation = scope.organisation(&state.db, organisation_id).await?;
+    if organisation.kind != OrganisationKind::Partner || organisation.archived_at.is_some() {
+        return Err(AppError::validation(
+            "input.organisationId",
+            Invalid::not_allowed(format!("an {what} is for an active partner organisation")),
+        ));
+    }
+    Ok(organisation)
+}
+
+/// A question to the provider ("write us"), parsed.
+pub struct NewQuestion {
+    /// Required for staff writing on behalf of a partner; partners ask for
+    /// their own organisation.
+    pub organisation_id: Option<i64>,
+    pub subject: String,
+    pub description: String,
+    pub attachment: Option<PreparedFile>,
+}
+
+/// Opens a question ticket (kind OTHER, in REVIEW, so that it reaches the
+/// staff queue) with its attachment and the creator's confirmation, in
+/// one transaction.
+pub async fn ask_question(
+    state: &AppState,
+    scope: &Scope,
+    new: NewQuestion,
+) -> AppResult<tickets::Model> {
+    let viewer = scope.viewer();
+    let organisation =
+        requesting_organisation(state, scope, new.organisation_id, "question").await?;
+    let now = state.clock.now();
+    if let Some(file) = &new.attachment {
+        attachments::service::ensure_stored(state, file).await;
+    }
+    let txn = state.db.begin().await?;
+    let result = async {
+        let ticket = open_ticket(
+            &txn,
+            NewTicket {
+                organisation_id: organisation.id,
+                created_by_id: viewer.user_id,
+                kind: TicketKind::Other,
+                subject: new.subject.clone(),
+                description: Some(new.description.clone()),
+                internal_reference: None,
+                related_ticket_id: None,
+            },
+            now,
+        )
+        .await?;
+        if let Some(file) = &new.attachment {
+            attachments::service::store_and_record(&txn, state, &ticket, viewer.user_id, file, now)
+                .await?;
+        }
+        notify_creator(&txn, &ticket, TicketNews::Created, now, Emails::Queue).await?;
+        Ok(ticket)
+    }
+    .await;
+    finish(state, txn, result, new.attachment.as_ref()).await
 }
 
 /// The writes of a laptop order inside `txn` (whose first write this must
@@ -553,6 +810,7 @@ pub(crate) async fn take_step(
             Expr::col(tickets::Column::Version).add(1),
         )
         .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+        .col_expr(tickets::Column::StatusChangedAt, Expr::value(now))
         .filter(tickets::Column::Id.eq(ticket.id))
         .filter(tickets::Column::Version.eq(ticket.version))
         .exec(txn)
@@ -649,6 +907,7 @@ pub(crate) async fn take_step(
         status: to,
         version: ticket.version + 1,
         updated_at: now,
+        status_changed_at: now,
         ..ticket.clone()
     })
 }

@@ -187,6 +187,12 @@ impl Ticket {
         self.0.version
     }
 
+    /// When the ticket entered its current status: its creation, or its
+    /// latest status change (comments and invoicing do not move it).
+    async fn status_changed_at(&self) -> DateTime<Utc> {
+        self.0.status_changed_at
+    }
+
     /// The partner organisation the ticket belongs to.
     async fn organisation(&self, ctx: &Context<'_>) -> AppResult<Organisation> {
         Organisation::load(ctx, self.0.organisation_id).await
@@ -258,21 +264,65 @@ impl Ticket {
             .map_or(0, |comments| comments.len()))
     }
 
-    /// Files on the ticket (training certificate, photos), oldest first.
-    async fn attachments(&self, ctx: &Context<'_>) -> AppResult<Vec<Attachment>> {
-        crate::attachments::graphql::list_for_ticket(ctx, self.0.id).await
+    /// Files on the ticket (training certificate, photos), oldest first,
+    /// a page at a time (20 unless `first`/`last` says otherwise, at most
+    /// 100).
+    #[graphql(complexity = "relay::page_complexity(first, last, child_complexity)")]
+    async fn attachments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list, or after `after`: 0 to 100. A page holds 20 items when neither `first` nor `last` is given. Not together with `last`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor` to get the next page)."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list, or before `before`: 0 to 100. Not together with `first`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor` to get the previous page)."
+        )]
+        before: Option<String>,
+    ) -> AppResult<Connection<String, Attachment, relay::TotalCount>> {
+        let args = PageArgs::parse(first, after, last, before)?;
+        crate::attachments::graphql::page_for_ticket(ctx, self.0.id, args).await
     }
 
-    /// The ticket's history (creation, status changes, shipping, invoicing), oldest first.
-    async fn events(&self, ctx: &Context<'_>) -> AppResult<Vec<TicketEvent>> {
-        Ok(ctx
+    /// The ticket's history (creation, status changes, shipping,
+    /// invoicing), oldest first, a page at a time (20 unless
+    /// `first`/`last` says otherwise, at most 100).
+    #[graphql(complexity = "relay::page_complexity(first, last, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list, or after `after`: 0 to 100. A page holds 20 items when neither `first` nor `last` is given. Not together with `last`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (an edge's `cursor`, or `pageInfo.endCursor` to get the next page)."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list, or before `before`: 0 to 100. Not together with `first`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "End before this cursor (an edge's `cursor`, or `pageInfo.startCursor` to get the previous page)."
+        )]
+        before: Option<String>,
+    ) -> AppResult<Connection<String, TicketEvent, relay::TotalCount>> {
+        let args = PageArgs::parse(first, after, last, before)?;
+        let all = ctx
             .loader::<DataLoader<EventsByTicketLoader>>()?
             .load_one(self.0.id)
             .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(TicketEvent)
-            .collect())
+            .unwrap_or_default();
+        relay::paginate_loaded(all, args, |e| e.id, TicketEvent)
     }
 
     /// The line of the live invoice that bills this ticket's order; null
@@ -415,7 +465,8 @@ impl Comment {
     }
 }
 
-/// One entry of a ticket's history.
+/// One entry of a ticket's history; a node (`node(id:)`), seen by whoever
+/// sees its ticket.
 #[derive(Debug, Clone)]
 pub struct TicketEvent(pub ticket_events::Model);
 
@@ -458,5 +509,14 @@ impl TicketEvent {
     /// When it happened.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// The ticket the entry belongs to.
+    async fn ticket(&self, ctx: &Context<'_>) -> AppResult<Option<Ticket>> {
+        Ok(ctx
+            .loader::<DataLoader<TicketLoader>>()?
+            .load_one(self.0.ticket_id)
+            .await?
+            .map(Ticket))
     }
 }

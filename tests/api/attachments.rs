@@ -432,7 +432,7 @@ async fn anonymous_uploads_are_unauthenticated() {
 
 const TICKET_FILES: &str = "query($id: ID!) {
   ticket(id: $id) {
-    attachments { id fileName contentType downloadUrl uploadedBy { displayName isStaff } }
+    attachments { nodes { id fileName contentType downloadUrl uploadedBy { displayName isStaff } } }
   }
 }";
 
@@ -457,7 +457,7 @@ async fn partners_see_a_tickets_files_and_who_added_them() {
             Some(&beta_token),
         )
         .await;
-    let files = body["data"]["ticket"]["attachments"]
+    let files = body["data"]["ticket"]["attachments"]["nodes"]
         .as_array()
         .unwrap_or_else(|| panic!("attachments in {body}"));
     assert_eq!(files.len(), 2, "{body}");

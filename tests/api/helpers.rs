@@ -437,6 +437,7 @@ impl TicketFixture {
             version: Set(0),
             created_at: Set(self.created_at),
             updated_at: Set(self.updated_at),
+            status_changed_at: Set(self.updated_at),
             ..Default::default()
         }
         .insert(db)

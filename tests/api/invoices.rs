@@ -290,14 +290,14 @@ async fn shipping_a_per_order_order_issues_exactly_one_invoice_with_the_seed_s_f
     // The ticket's history says so, and the ticket points at its invoice.
     let data = d
         .ok(
-            "query($id: ID!) { ticket(id: $id) { status events { kind note } invoiceLine { reference } order { invoice { number } } } }",
+            "query($id: ID!) { ticket(id: $id) { status events { nodes { kind note } } invoiceLine { reference } order { invoice { number } } } }",
             json!({ "id": id }),
             &d.staff,
         )
         .await;
     let t = &data["ticket"];
     assert_eq!(t["status"], "READY_FOR_BILLING");
-    let kinds: Vec<&str> = t["events"]
+    let kinds: Vec<&str> = t["events"]["nodes"]
         .as_array()
         .expect("events")
         .iter()

@@ -13,8 +13,8 @@ const PAGE: &str = "query($n: Int!) { tickets(first: $n) { totalCount edges { no
   order { city }
   comments { totalCount edges { node { body author { displayName } ticket { reference } } } }
   commentCount
-  events { kind actor { displayName } }
-  attachments { fileName uploadedBy { displayName } }
+  events { totalCount nodes { kind actor { displayName } } }
+  attachments { totalCount nodes { fileName uploadedBy { displayName } } }
   relatedTicket { reference }
   availableTransitions { action }
 } } } }";

@@ -14,6 +14,7 @@ mod auth_tokens;
 mod browser;
 mod cli;
 mod config;
+mod dashboards;
 mod errors;
 mod graphql_http_audit;
 mod health;

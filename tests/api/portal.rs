@@ -297,7 +297,7 @@ async fn a_ticket_shows_its_status_and_kind_labels_in_the_viewers_language() {
     assert_eq!(ticket["kindLabel"], "Ordine di un portatile", "{body}");
 }
 
-const TICKET: &str = "query($id: ID!) { ticket(id: $id) { id version updatedAt events { kind note } commentCount } }";
+const TICKET: &str = "query($id: ID!) { ticket(id: $id) { id version updatedAt events { nodes { kind note } } commentCount } }";
 
 #[tokio::test]
 async fn a_stale_expected_version_is_refused_with_conflict_and_writes_nothing() {
@@ -344,7 +344,7 @@ async fn a_stale_expected_version_is_refused_with_conflict_and_writes_nothing() 
         "nothing written"
     );
     assert_eq!(
-        after["data"]["ticket"]["events"],
+        after["data"]["ticket"]["events"]["nodes"],
         body_events_after_one_step(),
         "only the first step's event"
     );
@@ -442,7 +442,7 @@ async fn ship_order_takes_one_input_and_a_bad_date_names_its_field() {
     let body = w
         .app
         .graphql(
-            "mutation($id: ID!, $at: DateTime!) { shipOrder(input: {ticketId: $id, deviceModel: \"T480\", serialNumber: \"SN1\", shippedAt: $at, trackingNumber: \"99.1\"}) { ticket { status events { kind note } } } }",
+            "mutation($id: ID!, $at: DateTime!) { shipOrder(input: {ticketId: $id, deviceModel: \"T480\", serialNumber: \"SN1\", shippedAt: $at, trackingNumber: \"99.1\"}) { ticket { status events { nodes { kind note } } } } }",
             json!({ "id": id, "at": at }),
             Some(&staff),
         )
@@ -450,9 +450,9 @@ async fn ship_order_takes_one_input_and_a_bad_date_names_its_field() {
     let ticket = &body["data"]["shipOrder"]["ticket"];
     assert_eq!(ticket["status"], "READY_FOR_BILLING", "{body}");
     // The note is for the partner, in the creator's language (French).
-    assert_eq!(ticket["events"][0]["kind"], "SHIPPED", "{body}");
+    assert_eq!(ticket["events"]["nodes"][0]["kind"], "SHIPPED", "{body}");
     assert_eq!(
-        ticket["events"][0]["note"], "Numéro de suivi 99.1",
+        ticket["events"]["nodes"][0]["note"], "Numéro de suivi 99.1",
         "{body}"
     );
 }
@@ -491,7 +491,7 @@ async fn a_public_comment_writes_an_event_the_partner_sees_and_an_internal_one_l
         .app
         .graphql(TICKET, json!({ "id": id }), Some(&member))
         .await;
-    let kinds: Vec<&str> = after["data"]["ticket"]["events"]
+    let kinds: Vec<&str> = after["data"]["ticket"]["events"]["nodes"]
         .as_array()
         .expect("events")
         .iter()
@@ -529,7 +529,7 @@ async fn a_transition_note_can_be_kept_internal() {
         .graphql(TICKET, json!({ "id": id }), Some(&member))
         .await;
     assert_eq!(
-        seen["data"]["ticket"]["events"],
+        seen["data"]["ticket"]["events"]["nodes"],
         body_events_after_one_step(),
         "{seen}"
     );

@@ -37,7 +37,7 @@ use partnerdesk::clock::Clock as _;
 use partnerdesk::relay::{from_global_id, to_global_id};
 use serde_json::{Value, json};
 
-use super::model::{Kind, Model, Role, Status, TicketRow};
+use super::model::{CommentVisibility, Kind, Model, Role, Status, TicketRow};
 use super::oracle::{
     OracleUser, WorldObject, may_know_by_name, may_read_billing, may_read_details, may_see,
 };
@@ -75,11 +75,13 @@ impl Operation {
 /// within the server's complexity limit for the largest worlds, where a
 /// nested page weighs its page size: `roots`, with a page of organisations
 /// each with a page of users, is a request of its own).
-const REQUESTS: [&[&str]; 5] = [
+const REQUESTS: [&[&str]; 7] = [
     &["roots"],
     &["organisationById", "userById"],
-    &["ticketFilters", "ticketsByOwner"],
-    &["ticketById", "ticketByReference", "node"],
+    &["ticketFilters"],
+    &["ticketsByOwner"],
+    &["ticketById"],
+    &["ticketByReference", "node"],
     &["invoiceById"],
 ];
 
@@ -122,6 +124,14 @@ pub struct TicketQuery {
     pub created_by: Option<i64>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
+    pub shipped_after: Option<DateTime<Utc>>,
+    pub shipped_before: Option<DateTime<Utc>>,
+    pub for_learning: Option<bool>,
+    pub has_invoice: Option<bool>,
+    pub waiting_for_staff: Option<bool>,
+    pub mine: Option<bool>,
     pub search: Option<String>,
     pub order_by: Option<&'static str>,
     /// `last:` rather than `first:`.
@@ -153,6 +163,26 @@ impl TicketQuery {
         if let Some(at) = self.created_before {
             filter.push(format!("createdBefore: {}", lit(&rfc3339(at))));
         }
+        for (name, at) in [
+            ("updatedAfter", self.updated_after),
+            ("updatedBefore", self.updated_before),
+            ("shippedAfter", self.shipped_after),
+            ("shippedBefore", self.shipped_before),
+        ] {
+            if let Some(at) = at {
+                filter.push(format!("{name}: {}", lit(&rfc3339(at))));
+            }
+        }
+        for (name, flag) in [
+            ("forLearning", self.for_learning),
+            ("hasInvoice", self.has_invoice),
+            ("waitingForStaff", self.waiting_for_staff),
+            ("mine", self.mine),
+        ] {
+            if let Some(flag) = flag {
+                filter.push(format!("{name}: {flag}"));
+            }
+        }
         if let Some(search) = &self.search {
             filter.push(format!("search: {}", lit(search)));
         }
@@ -168,10 +198,37 @@ impl TicketQuery {
         args.join(", ")
     }
 
-    /// The schema's filter semantics (every criterion narrows; a search
-    /// word is found, case-insensitively, in the reference, the internal
-    /// reference or the recipient's name; every word must be found).
-    fn matches(&self, ticket: &TicketRow) -> bool {
+    /// The schema's filter semantics (every criterion narrows; ranges
+    /// include their start and exclude their end; a search word is found,
+    /// case-insensitively, in the reference, the internal reference or the
+    /// recipient's name; every word must be found), `facts` being what the
+    /// viewer knows of the ticket beyond its row.
+    fn matches(&self, ticket: &TicketRow, facts: &TicketFacts) -> bool {
+        type Bound = Option<DateTime<Utc>>;
+        let within = |at: Bound, after: Bound, before: Bound| match at {
+            Some(at) => after.is_none_or(|a| at >= a) && before.is_none_or(|b| at < b),
+            None => after.is_none() && before.is_none(),
+        };
+        if !within(
+            Some(ticket.updated_at),
+            self.updated_after,
+            self.updated_before,
+        ) || !within(ticket.shipped_at, self.shipped_after, self.shipped_before)
+            || self
+                .for_learning
+                .is_some_and(|wanted| ticket.for_learning != Some(wanted))
+            || self
+                .has_invoice
+                .is_some_and(|wanted| facts.invoiced != wanted)
+            || self
+                .waiting_for_staff
+                .is_some_and(|wanted| facts.waiting_for_staff != wanted)
+            || self
+                .mine
+                .is_some_and(|wanted| (ticket.created_by == facts.viewer) != wanted)
+        {
+            return false;
+        }
         if let Some(statuses) = &self.statuses
             && !statuses.contains(&ticket.status)
         {
@@ -212,6 +269,16 @@ impl TicketQuery {
     }
 }
 
+/// What a viewer knows of a ticket beyond its row, for the filters.
+pub struct TicketFacts {
+    /// The viewer's user id (`mine`).
+    pub viewer: i64,
+    /// The ticket's order is on a live invoice line the viewer may see.
+    pub invoiced: bool,
+    /// The latest PUBLIC comment on the ticket is a partner's.
+    pub waiting_for_staff: bool,
+}
+
 /// What one run of the battery looks up: every object of the world, and
 /// the ticket lists to read.
 #[derive(Debug, Clone, Default)]
@@ -224,6 +291,7 @@ pub struct Plan {
     pub comments: Vec<i64>,
     pub feedback: Vec<i64>,
     pub attachments: Vec<i64>,
+    pub events: Vec<i64>,
     pub invoices: Vec<i64>,
     pub invoice_lines: Vec<i64>,
     pub filters: Vec<TicketQuery>,
@@ -284,6 +352,7 @@ impl Plan {
             comments: with_missing(&world.comments),
             feedback: with_missing(&world.feedback),
             attachments: with_missing(&world.attachments),
+            events: with_missing(&world.events),
             invoices: with_missing(&world.invoices),
             invoice_lines: with_missing(&world.invoice_lines),
             filters: ticket_filters(
@@ -353,6 +422,7 @@ impl Plan {
             comments: vec![1],
             feedback: vec![1],
             attachments: vec![1],
+            events: vec![1],
             invoices: vec![1],
             invoice_lines: vec![1],
             filters: ticket_filters(start, 0, 1, "gem-1", "WYSS", "case-1_"),
@@ -449,6 +519,56 @@ fn ticket_filters(
             ..q()
         },
         TicketQuery {
+            updated_after: Some(early),
+            ..q()
+        },
+        TicketQuery {
+            updated_before: Some(late),
+            ..q()
+        },
+        TicketQuery {
+            shipped_after: Some(early + Duration::days(1)),
+            ..q()
+        },
+        TicketQuery {
+            shipped_before: Some(late + Duration::days(1)),
+            ..q()
+        },
+        TicketQuery {
+            for_learning: Some(turn.is_multiple_of(2)),
+            ..q()
+        },
+        TicketQuery {
+            has_invoice: Some(true),
+            ..q()
+        },
+        TicketQuery {
+            has_invoice: Some(false),
+            ..q()
+        },
+        TicketQuery {
+            waiting_for_staff: Some(true),
+            ..q()
+        },
+        TicketQuery {
+            waiting_for_staff: Some(false),
+            ..q()
+        },
+        TicketQuery {
+            mine: Some(true),
+            ..q()
+        },
+        TicketQuery {
+            mine: Some(false),
+            for_learning: Some(!turn.is_multiple_of(2)),
+            ..q()
+        },
+        TicketQuery {
+            order_by: Some("SHIPPED_AT_DESC"),
+            waiting_for_staff: Some(true),
+            ..q()
+        },
+        TicketQuery {
             organisation: Some(partner),
             statuses: Some(vec![status(2), status(4), status(5)]),
             kinds: Some(vec![kind(0), kind(1)]),
@@ -490,12 +610,13 @@ fn ticket_fields(all: bool) -> String {
                nodes {{ id visibility author {{ {PERSON} }} ticket {{ id }} }}
              }}
              commentCount
-             attachments {{ id sizeBytes uploadedBy {{ {PERSON} }} downloadUrl }}
-             events {{ id actor {{ {PERSON} }} }}"
+             attachments(first: {COMMENT_PAGE}) {{ nodes {{ id sizeBytes uploadedBy {{ {PERSON} }} downloadUrl }} }}
+             events(first: {COMMENT_PAGE}) {{ nodes {{ id actor {{ {PERSON} }} ticket {{ id }} }} }}"
         );
     }
     format!(
         "id reference kind status statusLabel kindLabel subject description internalReference createdAt updatedAt version
+         statusChangedAt
          organisation {{ id name }}
          createdBy {{ {PERSON} }}
          order {{ recipientName street postalCode city country phone forLearning comment
@@ -508,8 +629,8 @@ fn ticket_fields(all: bool) -> String {
            nodes {{ id }}
          }}
          commentCount
-         attachments {{ id fileName contentType sizeBytes sha256 createdAt uploadedBy {{ {PERSON} }} downloadUrl }}
-         events {{ id kind from to note createdAt actor {{ {PERSON} }} }}
+         attachments(first: {COMMENT_PAGE}) {{ totalCount pageInfo {{ hasNextPage }} edges {{ cursor node {{ id fileName contentType sizeBytes sha256 createdAt uploadedBy {{ {PERSON} }} downloadUrl }} }} nodes {{ id }} }}
+         events(first: {COMMENT_PAGE}) {{ totalCount pageInfo {{ hasNextPage }} edges {{ cursor node {{ id kind from to note createdAt actor {{ {PERSON} }} ticket {{ id }} }} }} nodes {{ id }} }}
          availableTransitions {{ action to }}"
     )
 }
@@ -731,6 +852,12 @@ pub fn documents(plan: &Plan) -> Vec<Operation> {
         "Attachment",
         &mut plan.attachments.iter().copied(),
         &format!("downloadUrl uploadedBy {{ {PERSON} }}"),
+    );
+    node(
+        "ne",
+        "TicketEvent",
+        &mut plan.events.iter().copied(),
+        &format!("kind actor {{ {PERSON} }} ticket {{ id }}"),
     );
     node(
         "ni",
@@ -1171,6 +1298,27 @@ impl Check<'_> {
 
     /// The live invoice line of ticket `id` the viewer may see (every line
     /// the generator writes is live).
+    /// What the filters read beyond the ticket's row, for this viewer.
+    fn facts(&self, ticket: i64) -> TicketFacts {
+        let last_public = self
+            .model
+            .children(ticket)
+            .comments
+            .into_iter()
+            .filter(|c| self.model.comments[c].visibility == CommentVisibility::Public)
+            .max();
+        TicketFacts {
+            viewer: self.viewer.id,
+            invoiced: self.live_line_of(ticket).is_some(),
+            waiting_for_staff: last_public.is_some_and(|c| {
+                matches!(
+                    self.model.user(self.model.comments[&c].author).role,
+                    Role::PartnerMember | Role::PartnerManager
+                )
+            }),
+        }
+    }
+
     fn live_line_of(&self, ticket: i64) -> Option<i64> {
         self.model
             .invoice_lines
@@ -1372,7 +1520,7 @@ impl Check<'_> {
         for (i, query) in queries.iter().enumerate() {
             let expected: Vec<String> = visible
                 .iter()
-                .filter(|t| query.matches(t))
+                .filter(|t| query.matches(t, &self.facts(t.id)))
                 .map(|t| gid("Ticket", t.id))
                 .collect();
             let path = format!("{prefix}{i}: tickets({})", query.arguments());
@@ -1478,11 +1626,15 @@ impl Check<'_> {
             &format!("{path}.events"),
             &actual["events"],
             &events,
-            usize::MAX,
+            COMMENT_PAGE,
         ) {
             if let Some(e) = row_id(&node, "TicketEvent").and_then(|e| model.events.get(&e)) {
                 let actor = e.actor.map_or(Value::Null, |a| self.person(a));
-                let want = json!({ "id": gid("TicketEvent", e.id), "actor": actor });
+                let want = json!({
+                    "id": gid("TicketEvent", e.id),
+                    "actor": actor,
+                    "ticket": { "id": gid("Ticket", id) },
+                });
                 self.same(&format!("{path}.events[{}]", e.id), want, &node);
             }
         }
@@ -1497,7 +1649,7 @@ impl Check<'_> {
             &format!("{path}.attachments"),
             &actual["attachments"],
             &attachments,
-            usize::MAX,
+            COMMENT_PAGE,
         ) {
             if let Some(a) = row_id(&node, "Attachment").and_then(|a| model.attachments.get(&a)) {
                 let want = json!({
@@ -1588,6 +1740,26 @@ impl Check<'_> {
                 want,
                 &data[format!("nt{i}")],
             );
+        }
+        for (i, id) in plan.events.iter().enumerate() {
+            let path = format!("ne{i}: node(TicketEvent {id})");
+            let actual = &data[format!("ne{i}")];
+            let Some(event) = model
+                .events
+                .get(id)
+                .filter(|_| self.sees(&model.event_object(*id)))
+            else {
+                self.same(&path, Value::Null, actual);
+                continue;
+            };
+            let actor = event.actor.map_or(Value::Null, |a| self.person(a));
+            let want = json!({
+                "__typename": "TicketEvent",
+                "id": gid("TicketEvent", *id),
+                "actor": actor,
+                "ticket": { "id": gid("Ticket", event.ticket) },
+            });
+            self.same(&path, want, actual);
         }
         for (i, id) in plan.comments.iter().enumerate() {
             let path = format!("nc{i}: node(Comment {id})");

@@ -148,9 +148,14 @@ pub struct TicketRow {
     pub reference: String,
     pub internal_reference: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     pub related: Option<i64>,
     /// The order's recipient, for a ticket that carries an order.
     pub recipient: Option<String>,
+    /// The order's learning flag, for a ticket that carries an order.
+    pub for_learning: Option<bool>,
+    /// When the order shipped, if it did.
+    pub shipped_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]

@@ -444,6 +444,10 @@ impl Writer<'_> {
                 .then(|| format!("Case-{}_{number}", self.serial));
             let recipient = (spec.kind == Kind::LaptopOrder)
                 .then(|| spec.recipient.get(&RECIPIENTS).to_string());
+            let updated_at = created_at + Duration::hours(i64::from(spec.minute % 7));
+            let shipped_at = (recipient.is_some() && spec.status.shipped())
+                .then(|| created_at + Duration::days(1));
+            let for_learning = recipient.is_some().then(|| spec.minute.is_multiple_of(2));
             let (row, order) = TicketFixture {
                 organisation_id: organisation,
                 created_by_id: created_by,
@@ -466,17 +470,12 @@ impl Writer<'_> {
                 internal_reference: internal_reference.clone(),
                 related_ticket_id: related,
                 created_at,
-                updated_at: created_at + Duration::hours(i64::from(spec.minute % 7)),
+                updated_at,
                 order: recipient.clone().map(|recipient_name| OrderFixture {
                     recipient_name,
                     for_learning: spec.minute.is_multiple_of(2),
-                    shipped: spec.status.shipped().then(|| {
-                        (
-                            "Lenovo ThinkPad T480".to_owned(),
-                            format!("SN{number}"),
-                            created_at + Duration::days(1),
-                        )
-                    }),
+                    shipped: shipped_at
+                        .map(|at| ("Lenovo ThinkPad T480".to_owned(), format!("SN{number}"), at)),
                 }),
             }
             .insert(self.txn)
@@ -496,8 +495,11 @@ impl Writer<'_> {
                     reference,
                     internal_reference,
                     created_at,
+                    updated_at,
                     related,
                     recipient,
+                    for_learning,
+                    shipped_at,
                 },
             );
             self.out.tickets.push(row.id);
