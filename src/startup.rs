@@ -57,13 +57,12 @@ impl Application {
             validations: validations.clone(),
         };
         let schema = graphql::schema_builder_with(config.introspection, limits).finish();
-        let hasher_concurrency = std::thread::available_parallelism().map_or(2, |n| n.get());
         let state = AppState {
             db,
             storage,
             tokens: TokenKeys::new(&config.jwt),
             config: Arc::new(config),
-            hasher: PasswordHasher::new(hasher_concurrency),
+            hasher: PasswordHasher::for_this_machine(),
             clock,
             statements,
             validations,

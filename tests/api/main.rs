@@ -23,6 +23,7 @@ mod introspection;
 mod invoices;
 mod isolation;
 mod loaders;
+mod memory;
 mod organisations;
 mod portal;
 mod protocol;
