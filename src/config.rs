@@ -54,6 +54,19 @@ pub struct Settings {
     )]
     pub database_url: Option<SecretString>,
 
+    /// Database URL for `reports` (optional): a read replica of the
+    /// database (e.g. a PostgreSQL streaming replica), so that reporting
+    /// does not load the primary. Every other read and every write uses
+    /// DATABASE_URL. Default: reports read DATABASE_URL too.
+    #[arg(
+        long,
+        env = "REPORTS_DATABASE_URL",
+        global = true,
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub reports_database_url: Option<SecretString>,
+
     /// Maximum number of pooled database connections.
     #[arg(
         long,
@@ -180,6 +193,8 @@ impl std::fmt::Debug for JwtConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: SecretString,
+    /// Where `reports` read; `None`: the primary database.
+    pub reports_database_url: Option<SecretString>,
     pub database_max_connections: u32,
     pub data_dir: PathBuf,
     pub bind: SocketAddr,
@@ -204,6 +219,13 @@ impl Settings {
                 let path = self.data_dir.join("partnerdesk.db");
                 SecretString::from(format!("sqlite://{}?mode=rwc", path.display()))
             }
+        };
+        let reports_database_url = match &self.reports_database_url {
+            Some(url) => Some(
+                check_database_url(url.expose_secret())
+                    .map_err(|e| ConfigError::new("REPORTS_DATABASE_URL", e.message))?,
+            ),
+            None => None,
         };
         if self.database_max_connections == 0 {
             return Err(ConfigError::new(
@@ -232,6 +254,7 @@ impl Settings {
         };
         Ok(Config {
             database_url,
+            reports_database_url,
             database_max_connections: self.database_max_connections,
             data_dir: self.data_dir.clone(),
             bind: self.bind,
@@ -354,6 +377,43 @@ mod tests {
         assert_eq!(err.setting, "DATABASE_URL");
         assert!(check_database_url("postgres://u@localhost/db").is_ok());
         assert!(check_database_url("sqlite://x.db?mode=rwc").is_ok());
+    }
+
+    #[test]
+    fn a_bad_reports_database_url_is_rejected_naming_its_setting() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        use clap::Parser as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().display().to_string();
+        let parse = |url: &str| {
+            Cli::try_parse_from([
+                "partnerdesk",
+                "--reports-database-url",
+                url,
+                "--jwt-secret",
+                "jwt-secret-of-at-least-thirty-two-bytes",
+                "--data-dir",
+                &data_dir,
+            ])
+            .expect("settings")
+            .settings
+            .resolve()
+        };
+        let err = parse("mysql://replica/db").expect_err("mysql");
+        assert_eq!(err.setting, "REPORTS_DATABASE_URL");
+        let config = parse("postgres://desk:pw@replica:5432/desk").expect("a replica");
+        assert_eq!(
+            config
+                .reports_database_url
+                .as_ref()
+                .map(|url| url.expose_secret().to_owned()),
+            Some("postgres://desk:pw@replica:5432/desk".to_owned())
+        );
+        assert!(!format!("{config:?}").contains("desk:pw"));
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Database connection: one pool per process, SQLite (embedded default) or
-//! PostgreSQL, tuned for each; migrations run through the `migration` crate.
+//! Database connections: one pool per process, SQLite (embedded default) or
+//! PostgreSQL, tuned for each, plus an optional second pool for reports
+//! (`REPORTS_DATABASE_URL`, a read replica); migrations run through the
+//! `migration` crate, on the primary only.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,7 +28,38 @@ impl StatementCounter {
 pub async fn connect(
     config: &Config,
 ) -> Result<(DatabaseConnection, StatementCounter), ConfigError> {
-    let mut options = ConnectOptions::new(config.database_url.expose_secret());
+    let counter = StatementCounter::default();
+    let db = open(
+        config.database_url.expose_secret(),
+        "DATABASE_URL",
+        config,
+        &counter,
+    )
+    .await?;
+    Ok((db, counter))
+}
+
+/// The pool `reports` read from: the `REPORTS_DATABASE_URL` database when
+/// one is configured, `primary` otherwise. Its statements count on
+/// `counter` too, so that a request's statement count covers both pools.
+pub async fn connect_reports(
+    config: &Config,
+    primary: &DatabaseConnection,
+    counter: &StatementCounter,
+) -> Result<DatabaseConnection, ConfigError> {
+    match &config.reports_database_url {
+        Some(url) => open(url.expose_secret(), "REPORTS_DATABASE_URL", config, counter).await,
+        None => Ok(primary.clone()),
+    }
+}
+
+async fn open(
+    url: &str,
+    setting: &'static str,
+    config: &Config,
+    counter: &StatementCounter,
+) -> Result<DatabaseConnection, ConfigError> {
+    let mut options = ConnectOptions::new(url);
     options
         .max_connections(config.database_max_connections)
         .connect_timeout(Duration::from_secs(5))
@@ -42,22 +75,21 @@ pub async fn connect(
         });
     let mut db = Database::connect(options).await.map_err(|e| {
         ConfigError::new(
-            "DATABASE_URL",
+            setting,
             format!("cannot connect to the database: {}", one_line(&e)),
         )
     })?;
     db.ping().await.map_err(|e| {
         ConfigError::new(
-            "DATABASE_URL",
+            setting,
             format!("the database does not answer: {}", one_line(&e)),
         )
     })?;
-    let counter = StatementCounter::default();
     let inner = counter.0.clone();
     db.set_metric_callback(move |_info| {
         inner.fetch_add(1, Ordering::Relaxed);
     });
-    Ok((db, counter))
+    Ok(db)
 }
 
 fn one_line(err: &impl std::fmt::Display) -> String {

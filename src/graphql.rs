@@ -12,7 +12,7 @@ use crate::organisations::types::Organisation;
 use crate::relay::Page;
 use crate::tickets::types::{Comment, Ticket, TicketEvent};
 use crate::users::types::User;
-use crate::{attachments, auth, feedback, invoices, node, organisations, tickets, users};
+use crate::{attachments, auth, feedback, invoices, node, organisations, reports, tickets, users};
 
 use crate::query_limits::QueryLimitsExtension;
 pub use crate::query_limits::{MAX_COMPLEXITY, MAX_DEPTH, MAX_INTROSPECTION_DEPTH};
@@ -25,6 +25,7 @@ pub struct Query(
     tickets::graphql::TicketsQuery,
     feedback::graphql::FeedbackQuery,
     invoices::graphql::InvoicesQuery,
+    reports::graphql::ReportsQuery,
     node::NodeQuery,
 );
 

@@ -29,6 +29,7 @@ pub mod playground;
 pub mod policy;
 pub mod query_limits;
 pub mod relay;
+pub mod reports;
 pub mod seed;
 pub mod startup;
 pub mod state;

@@ -45,6 +45,7 @@ impl Application {
         db::migrate(&db)
             .await
             .map_err(|e| ConfigError::new("DATABASE_URL", format!("migrations failed: {e}")))?;
+        let reports_db = db::connect_reports(&config, &db, &statements).await?;
         let listener = TcpListener::bind(config.bind).await.map_err(|e| {
             ConfigError::new(
                 "PARTNERDESK_BIND",
@@ -59,6 +60,7 @@ impl Application {
         let schema = graphql::schema_builder_with(config.introspection, limits).finish();
         let state = AppState {
             db,
+            reports_db,
             storage,
             tokens: TokenKeys::new(&config.jwt),
             config: Arc::new(config),

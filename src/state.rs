@@ -18,6 +18,10 @@ use crate::query_limits::ValidationCounter;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where `reports` read: the pool of `REPORTS_DATABASE_URL` (a read
+    /// replica), or the primary pool itself when that is unset. Its
+    /// statements are counted with the primary's.
+    pub reports_db: DatabaseConnection,
     pub config: Arc<Config>,
     pub tokens: TokenKeys,
     pub hasher: PasswordHasher,

@@ -102,7 +102,7 @@ pub fn zurich_date(at: DateTime<Utc>) -> NaiveDate {
 
 /// The start of the Zurich day `day`, in UTC. Midnight is never skipped
 /// nor repeated in Zurich (the clocks change at 02:00 and 03:00).
-fn zurich_midnight(day: NaiveDate) -> DateTime<Utc> {
+pub fn zurich_midnight(day: NaiveDate) -> DateTime<Utc> {
     let local = day.and_time(chrono::NaiveTime::MIN);
     Zurich
         .from_local_datetime(&local)

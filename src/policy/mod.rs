@@ -22,7 +22,7 @@
 mod scoped;
 pub mod system;
 
-pub use scoped::{Scoped, ScopedIds};
+pub use scoped::{Aggregate, Scoped, ScopedIds, ScopedRows};
 
 use entity::enums::{CommentVisibility, Role, TicketVisibility};
 use entity::{

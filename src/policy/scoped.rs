@@ -3,26 +3,31 @@
 //!
 //! Only [`super::Scope`] makes one. What a holder may do with it is the
 //! short list below: add conditions (always ANDed with the scope's own),
-//! order, limit, run it (`one`, `all`, `count`), or turn it into a list of
-//! ids for another scoped select (`ids`). There is no way back to a bare
-//! SeaORM `Select`: the field is private and no method hands it out, so a
-//! list, a loader or a lookup that takes a `Scoped<E>` cannot be given an
-//! unscoped read by mistake.
+//! order, limit, run it (`one`, `all`, `count`), turn it into a list of
+//! ids for another scoped select (`ids`), or hand its rows, cut down to a
+//! few expressions, to an aggregate over them (`rows`, then
+//! [`ScopedRows::aggregate`]: how every report is computed). There is no
+//! way back to a bare SeaORM `Select`: the field is private and no method
+//! hands it out, so a list, a loader, a lookup or a report that takes a
+//! `Scoped<E>` cannot be given an unscoped read by mistake.
 //!
 //! Invariants:
 //! - every condition added is ANDed with the scope's (SeaORM's `filter`
 //!   never ORs with what is already there);
-//! - no projection, join or grouping is reachable, so a row that comes out
-//!   is a whole row the viewer may see, and nothing else (besides, with
-//!   [`Scoped::all_with_value`], one value computed over that row, such as
-//!   the sort key of a page, built from other scoped selects).
+//! - no join or grouping is reachable on the rows themselves, so a row that
+//!   comes out is a whole row the viewer may see, and nothing else (besides,
+//!   with [`Scoped::all_with_value`], one value computed over that row, such
+//!   as the sort key of a page, built from other scoped selects);
+//! - a projection ([`Scoped::rows`]) is only ever the FROM of an
+//!   [`Aggregate`], whose statement reads from nothing else: what leaves it
+//!   is a figure over rows the viewer may see.
 
 use sea_orm::sea_query::{
-    ExprTrait as _, IntoCondition, SelectStatement, SimpleExpr, SubQueryStatement,
+    Alias, ExprTrait as _, IntoCondition, Query, SelectStatement, SimpleExpr, SubQueryStatement,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, TryGetable,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Statement, TryGetable,
 };
 
 /// The alias of the value [`Scoped::all_with_value`] computes.
@@ -74,6 +79,16 @@ impl<E: EntityTrait> Scoped<E> {
     /// (e.g. the tickets whose order's recipient matches a search).
     pub fn ids(self, column: E::Column) -> ScopedIds {
         ScopedIds(self.select.select_only().column(column).into_query())
+    }
+
+    /// Every row, cut down to `columns` (each an expression over the row
+    /// and the name it goes by), as the rows of an [`Aggregate`].
+    pub fn rows<'a>(self, columns: impl IntoIterator<Item = (SimpleExpr, &'a str)>) -> ScopedRows {
+        let mut select = self.select.select_only();
+        for (expr, name) in columns {
+            select = select.column_as(expr, name);
+        }
+        ScopedRows(select.into_query())
     }
 
     /// The first row, if any.
@@ -162,5 +177,72 @@ impl<M: FromQueryResult, V: TryGetable> FromQueryResult for WithValue<M, V> {
             M::from_query_result(row, pre)?,
             row.try_get(pre, VALUE_ALIAS)?,
         ))
+    }
+}
+
+/// The rows of a [`Scoped`] select cut down to a few named expressions
+/// ([`Scoped::rows`]), or the rows an [`Aggregate`] over them produced
+/// ([`Aggregate::nest`]). Only the FROM of an [`Aggregate`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ScopedRows(SelectStatement);
+
+/// The name the rows of an [`Aggregate`] go by in its statement.
+const ROWS: &str = "scoped_rows";
+
+impl ScopedRows {
+    /// `SELECT … FROM (these rows) AS scoped_rows`: an aggregate whose
+    /// expressions, groups and order the caller adds, and which reads
+    /// nothing but these rows.
+    pub fn aggregate(self) -> Aggregate {
+        let mut select = Query::select();
+        select.from_subquery(self.0, Alias::new(ROWS));
+        Aggregate(select)
+    }
+}
+
+/// A statement over [`ScopedRows`] only: the caller picks expressions
+/// (aggregates, window functions), groups and orders, and runs it. The
+/// names of the rows' columns are plain identifiers (`Expr::col(name)`).
+#[derive(Debug, Clone)]
+#[must_use = "an aggregate does nothing until it runs"]
+pub struct Aggregate(SelectStatement);
+
+impl Aggregate {
+    /// Adds `expr AS name` to what the statement returns.
+    pub fn expr_as(mut self, expr: impl Into<SimpleExpr>, name: &str) -> Self {
+        self.0.expr_as(expr, Alias::new(name));
+        self
+    }
+
+    /// Groups by `expr` (one of the rows' columns, or an expression over
+    /// them).
+    pub fn group_by(mut self, expr: impl Into<SimpleExpr>) -> Self {
+        self.0.add_group_by([expr.into()]);
+        self
+    }
+
+    /// Keeps the rows that meet `condition` (before grouping).
+    pub fn filter(mut self, condition: impl Into<SimpleExpr>) -> Self {
+        self.0.and_where(condition.into());
+        self
+    }
+
+    /// Orders the result by `expr`.
+    pub fn order_by(mut self, expr: impl Into<SimpleExpr>, order: Order) -> Self {
+        self.0.order_by_expr(expr.into(), order);
+        self
+    }
+
+    /// The rows this statement produces, as the rows of another aggregate
+    /// (e.g. ranks by a window function, then a pick among them).
+    pub fn nest(self) -> ScopedRows {
+        ScopedRows(self.0)
+    }
+
+    /// The statement in `db`'s dialect, to run with
+    /// `FromQueryResult::find_by_statement`.
+    pub fn statement(&self, db: &impl ConnectionTrait) -> Statement {
+        db.get_database_backend().build(&self.0)
     }
 }

@@ -63,6 +63,7 @@ fn help_lists_every_setting() {
     for variable in [
         "DATABASE_URL",
         "DATABASE_MAX_CONNECTIONS",
+        "REPORTS_DATABASE_URL",
         "PARTNERDESK_DATA_DIR",
         "PARTNERDESK_BIND",
         "JWT_SECRET",

@@ -66,6 +66,15 @@ impl TestDatabase {
         }
     }
 
+    /// A database made, and removed, by the test itself (the replica
+    /// test's own cluster): dropping this drops nothing.
+    pub fn external(url: String) -> Self {
+        Self {
+            url,
+            postgres: None,
+        }
+    }
+
     fn sqlite(dir: &Path) -> Self {
         Self {
             url: format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),

@@ -37,6 +37,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
     Config {
         database_url: database_url.into(),
+        reports_database_url: None,
         database_max_connections: 5,
         data_dir: data_dir.to_owned(),
         bind: "127.0.0.1:0".parse().expect("address"),
@@ -81,6 +82,25 @@ async fn spawn_app_full(
 ) -> TestApp {
     let data_dir = tempfile::tempdir().expect("tempdir");
     let database = TestDatabase::migrated(data_dir.path()).await;
+    spawn_app_in(data_dir, database, storage, configure).await
+}
+
+/// Starts the app on `database` (already there, migrated or not), with
+/// `reports` read from `reports_database_url` when given.
+pub async fn spawn_app_on(database: TestDatabase, reports_database_url: Option<String>) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    spawn_app_in(data_dir, database, None, |config| {
+        config.reports_database_url = reports_database_url.map(Into::into);
+    })
+    .await
+}
+
+async fn spawn_app_in(
+    data_dir: tempfile::TempDir,
+    database: TestDatabase,
+    storage: Option<Arc<dyn Storage>>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let mut config = test_config(database.url.clone(), data_dir.path());
     configure(&mut config);
     let clock = ManualClock::new(test_start());

@@ -27,6 +27,8 @@ mod memory;
 mod organisations;
 mod portal;
 mod protocol;
+mod replica;
+mod reports;
 mod schema;
 mod seed;
 mod tickets;

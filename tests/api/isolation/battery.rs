@@ -43,6 +43,7 @@ use super::oracle::{
 };
 use super::world::Inserted;
 use crate::helpers::TestApp;
+use crate::reports::ReportArgs;
 
 /// A row id no table will reach in a test run.
 const MISSING: i64 = 2_000_000_000;
@@ -75,7 +76,7 @@ impl Operation {
 /// within the server's complexity limit for the largest worlds, where a
 /// nested page weighs its page size: `roots`, with a page of organisations
 /// each with a page of users, is a request of its own).
-const REQUESTS: [&[&str]; 7] = [
+const REQUESTS: [&[&str]; 8] = [
     &["roots"],
     &["organisationById", "userById"],
     &["ticketFilters"],
@@ -83,6 +84,7 @@ const REQUESTS: [&[&str]; 7] = [
     &["ticketById"],
     &["ticketByReference", "node"],
     &["invoiceById"],
+    &["reports"],
 ];
 
 /// The documents sent, one per group of [`REQUESTS`], with the group.
@@ -102,7 +104,7 @@ pub fn requests(ops: &[Operation]) -> Vec<(&'static [&'static str], String)> {
 }
 
 /// The names of the battery's operations, GraphQL and HTTP.
-pub const OPERATION_NAMES: [&str; 10] = [
+pub const OPERATION_NAMES: [&str; 11] = [
     "roots",
     "organisationById",
     "userById",
@@ -112,6 +114,7 @@ pub const OPERATION_NAMES: [&str; 10] = [
     "ticketByReference",
     "invoiceById",
     "node",
+    "reports",
     "download",
 ];
 
@@ -281,7 +284,7 @@ pub struct TicketFacts {
 
 /// What one run of the battery looks up: every object of the world, and
 /// the ticket lists to read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     pub organisations: Vec<i64>,
     /// Each user, and whether to read its organisation's users through it
@@ -296,6 +299,8 @@ pub struct Plan {
     pub invoice_lines: Vec<i64>,
     pub filters: Vec<TicketQuery>,
     pub owners: Vec<TicketQuery>,
+    /// The arguments of the dated reports.
+    pub reports: ReportArgs,
 }
 
 impl Plan {
@@ -374,6 +379,7 @@ impl Plan {
                     ..Default::default()
                 }))
                 .collect(),
+            reports: ReportArgs::for_world(world.serial),
         }
     }
 }
@@ -436,6 +442,7 @@ impl Plan {
                     ..Default::default()
                 },
             ],
+            reports: ReportArgs::for_world(0),
         }
     }
 }
@@ -875,6 +882,10 @@ pub fn documents(plan: &Plan) -> Vec<Operation> {
         name: "node",
         selection: body,
     });
+    ops.push(Operation {
+        name: "reports",
+        selection: crate::reports::document(&plan.reports),
+    });
     ops
 }
 
@@ -921,6 +932,7 @@ pub async fn run(
                 "ticketByReference" => check.tickets_by_reference(plan, data),
                 "invoiceById" => check.invoices_by_id(plan, data),
                 "node" => check.nodes(plan, data),
+                "reports" => check.reports(plan, data),
                 other => check.fail("battery", format!("no check for operation {other}")),
             }
         }
@@ -1281,6 +1293,13 @@ impl Check<'_> {
                 self.same(&format!("invoices[{id}]"), want, &node);
             }
         }
+    }
+
+    /// Every report equals its computation over the rows the oracle lets
+    /// the viewer see (`crate::reports`): nothing else is counted.
+    fn reports(&mut self, plan: &Plan, data: &Value) {
+        let want = crate::reports::expected(self.model, &self.viewer, &plan.reports);
+        self.same("reports", want, &data["reports"]);
     }
 
     /// The invoices the viewer may see, of one organisation or all.

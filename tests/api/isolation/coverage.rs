@@ -65,6 +65,14 @@ const TYPES: &[(&str, &str)] = &[
     ("InvoiceLine", "invoiceById"),
     ("InvoiceLineConnection", "invoiceById"),
     ("InvoiceLineEdge", "invoiceById"),
+    ("Reports", "reports"),
+    ("TicketStatusCount", "reports"),
+    ("OrganisationTicketCounts", "reports"),
+    ("PeriodCount", "reports"),
+    ("LeadTime", "reports"),
+    ("OrganisationLeadTime", "reports"),
+    ("DeviceModelCount", "reports"),
+    ("QuarterBilling", "reports"),
 ];
 
 /// Object types no read reaches, and why.
@@ -128,6 +136,7 @@ const ROOT_FIELDS: &[(&str, &str)] = &[
     ("invoices", "roots"),
     ("invoice", "invoiceById"),
     ("node", "node"),
+    ("reports", "reports"),
 ];
 
 const WRITE: &str = "a write: the battery reads; the mutation's own tests check who may take it";

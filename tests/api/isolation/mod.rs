@@ -33,11 +33,11 @@
 //! but one shared database also puts every earlier world's rows in front
 //! of each viewer, which is the point.
 
-mod battery;
+pub mod battery;
 mod coverage;
-mod model;
-mod oracle;
-mod world;
+pub mod model;
+pub mod oracle;
+pub mod world;
 
 use std::cell::RefCell;
 use std::time::Instant;

@@ -200,6 +200,25 @@ pub struct InvoiceLineRow {
     pub ticket: i64,
 }
 
+/// What reports read of an order: when its ticket was created, and, once
+/// shipped, when and what.
+#[derive(Debug, Clone)]
+pub struct OrderFacts {
+    pub ticket: i64,
+    pub created_at: DateTime<Utc>,
+    pub for_learning: bool,
+    /// Device model and when it shipped.
+    pub shipped: Option<(String, DateTime<Utc>)>,
+}
+
+/// What reports read of an invoice.
+#[derive(Debug, Clone)]
+pub struct InvoiceFacts {
+    pub paid: bool,
+    pub total_cents: i64,
+    pub issued_at: DateTime<Utc>,
+}
+
 /// Every row of the database, by table.
 #[derive(Debug, Default)]
 pub struct Model {
@@ -214,6 +233,12 @@ pub struct Model {
     pub feedback: BTreeMap<i64, FeedbackRow>,
     pub invoices: BTreeMap<i64, InvoiceRow>,
     pub invoice_lines: BTreeMap<i64, InvoiceLineRow>,
+    /// Order facts, by order id.
+    pub order_facts: BTreeMap<i64, OrderFacts>,
+    /// Invoice facts, by invoice id.
+    pub invoice_facts: BTreeMap<i64, InvoiceFacts>,
+    /// When each feedback message was sent, by id.
+    pub feedback_sent: BTreeMap<i64, DateTime<Utc>>,
     /// Comments, events and attachments of each ticket (ids, oldest first).
     pub children: HashMap<i64, Children>,
     /// Comments by author, events by actor (ids).

@@ -16,8 +16,9 @@
 //! | feedback | own | own organisation | all |
 //! | reports | over visible tickets | over the organisation | all, by organisation |
 //!
-//! Reports have no API yet; when they come, they count what [`may_see`]
-//! lets through for tickets (and invoices for billed totals).
+//! Reports count what [`may_see`] lets through: tickets and orders for the
+//! ticket figures, invoices for billed totals, feedback for its count
+//! (`crate::reports` computes them from this module).
 
 use super::model::{CommentVisibility, Model, Role, TicketRow, UserRow, Visibility};
 

@@ -12,10 +12,11 @@
 //! by anyone, INTERNAL by staff only, as the API allows), 0–3 events (actor:
 //! a user of the organisation, staff, or the system) and 0–2 attachments
 //! (mostly none or one) whose bytes are stored; users send feedback;
-//! partners get invoices with lines for some of their orders (no read path
-//! yet: they are there for the day one appears). Every name, email and
-//! reference carries the world's serial number, so worlds share one
-//! database.
+//! partners get invoices with lines for some of their orders. Shipping
+//! delays, device models, invoice totals and dates, and feedback dates vary
+//! with the generated values (for the reports), spread over several months
+//! and quarters. Every name, email and reference carries the world's serial
+//! number, so worlds share one database.
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use entity::enums;
@@ -30,8 +31,9 @@ use sea_orm::{ActiveModelTrait as _, DatabaseTransaction, TransactionTrait as _}
 use sha2::Digest as _;
 
 use super::model::{
-    AttachmentRow, CommentRow, CommentVisibility, EventRow, FeedbackRow, InvoiceLineRow,
-    InvoiceRow, Kind, Model, OrganisationRow, Role, Status, TicketRow, UserRow, Visibility,
+    AttachmentRow, CommentRow, CommentVisibility, EventRow, FeedbackRow, InvoiceFacts,
+    InvoiceLineRow, InvoiceRow, Kind, Model, OrderFacts, OrganisationRow, Role, Status, TicketRow,
+    UserRow, Visibility,
 };
 use crate::helpers::{OrderFixture, TestApp, TicketFixture, pdf};
 
@@ -198,6 +200,12 @@ pub struct Inserted {
     /// When the world's first ticket could have been created.
     pub start: DateTime<Utc>,
 }
+
+const MODELS: [&str; 3] = [
+    "Dell Latitude 5490",
+    "HP EliteBook 840",
+    "Lenovo ThinkPad T480",
+];
 
 const RECIPIENTS: [&str; 5] = [
     "Amina Haddad",
@@ -474,13 +482,27 @@ impl Writer<'_> {
                 order: recipient.clone().map(|recipient_name| OrderFixture {
                     recipient_name,
                     for_learning: spec.minute.is_multiple_of(2),
-                    shipped: shipped_at
-                        .map(|at| ("Lenovo ThinkPad T480".to_owned(), format!("SN{number}"), at)),
+                    shipped: shipped_at.map(|at| {
+                        (
+                            MODELS[usize::from(spec.minute) % MODELS.len()].to_owned(),
+                            format!("SN{number}"),
+                            at,
+                        )
+                    }),
                 }),
             }
             .insert(self.txn)
             .await?;
             if let Some(order) = order {
+                self.model.order_facts.insert(
+                    order.id,
+                    OrderFacts {
+                        ticket: row.id,
+                        created_at,
+                        for_learning: order.for_learning,
+                        shipped: order.device_model.clone().zip(order.shipped_at),
+                    },
+                );
                 self.model.orders.insert(row.id, order.id);
                 orders_made.push((order.id, row.id));
             }
@@ -628,6 +650,10 @@ impl Writer<'_> {
             self.serial * 10 + self.out.invoices.len() as u64
         );
         let day = self.start.date_naive();
+        // Spread over quarters, with totals of every size.
+        let n = self.out.invoices.len() as i64;
+        let issued_at = self.start + Duration::days(41 * n) + Duration::minutes(7 * n);
+        let total_cents = 21_620 * (n + 1) + self.serial as i64;
         let invoice = invoices::ActiveModel {
             organisation_id: Set(organisation),
             number: Set(number),
@@ -643,11 +669,11 @@ impl Writer<'_> {
             subtotal_cents: Set(0),
             vat_rate_bp: Set(810),
             vat_cents: Set(0),
-            total_cents: Set(0),
+            total_cents: Set(total_cents),
             billing_email: Set(None),
             billing_address: Set(None),
-            issued_at: Set(self.start),
-            paid_at: Set(spec.paid.then_some(self.start)),
+            issued_at: Set(issued_at),
+            paid_at: Set(spec.paid.then_some(issued_at)),
             voided_at: Set(None),
             void_reason: Set(None),
             created_at: Set(self.start),
@@ -658,6 +684,14 @@ impl Writer<'_> {
         self.model
             .invoices
             .insert(invoice.id, InvoiceRow { organisation });
+        self.model.invoice_facts.insert(
+            invoice.id,
+            InvoiceFacts {
+                paid: spec.paid,
+                total_cents,
+                issued_at,
+            },
+        );
         self.out.invoices.push(invoice.id);
         if orders_made.is_empty() {
             return Ok(());
@@ -708,6 +742,9 @@ impl Writer<'_> {
 
     async fn feedback(&mut self, author: i64) -> Result<(), sea_orm::DbErr> {
         let organisation = self.model.user(author).organisation;
+        let n = self.out.feedback.len() as i64;
+        // A month or so apart.
+        let created_at = self.start + Duration::days(29 * n) + Duration::minutes(n);
         let row = feedback::ActiveModel {
             organisation_id: Set(organisation),
             author_id: Set(author),
@@ -716,11 +753,12 @@ impl Writer<'_> {
                 self.out.feedback.len(),
                 self.serial
             )),
-            created_at: Set(self.start + Duration::minutes(self.out.feedback.len() as i64)),
+            created_at: Set(created_at),
             ..Default::default()
         }
         .insert(self.txn)
         .await?;
+        self.model.feedback_sent.insert(row.id, created_at);
         self.model.feedback.insert(
             row.id,
             FeedbackRow {
