@@ -76,6 +76,19 @@ pub struct Settings {
     )]
     pub database_max_connections: u32,
 
+    /// Seconds a request waits for a database connection (fractions
+    /// allowed) before it fails with SERVICE_UNAVAILABLE (HTTP 503): while
+    /// the database is down, requests fail within this time instead of
+    /// hanging.
+    #[arg(
+        long,
+        env = "DATABASE_ACQUIRE_TIMEOUT",
+        default_value = "5",
+        value_parser = seconds,
+        global = true
+    )]
+    pub database_acquire_timeout: Duration,
+
     /// Directory for the embedded database, the generated development secret
     /// and uploaded files.
     #[arg(
@@ -196,6 +209,8 @@ pub struct Config {
     /// Where `reports` read; `None`: the primary database.
     pub reports_database_url: Option<SecretString>,
     pub database_max_connections: u32,
+    /// How long a request waits for a pooled connection.
+    pub database_acquire_timeout: Duration,
     pub data_dir: PathBuf,
     pub bind: SocketAddr,
     pub public_url: String,
@@ -256,6 +271,7 @@ impl Settings {
             database_url,
             reports_database_url,
             database_max_connections: self.database_max_connections,
+            database_acquire_timeout: self.database_acquire_timeout,
             data_dir: self.data_dir.clone(),
             bind: self.bind,
             public_url: self.public_url.clone(),
@@ -286,6 +302,18 @@ pub fn check_database_url(url: &str) -> Result<SecretString, ConfigError> {
         ));
     }
     Ok(SecretString::from(url))
+}
+
+/// A positive number of seconds, fractions allowed, at most a day.
+fn seconds(value: &str) -> Result<Duration, String> {
+    let secs: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| "must be a number of seconds, such as 5 or 0.5".to_owned())?;
+    if !(0.001..=86_400.0).contains(&secs) {
+        return Err("must be between 0.001 and 86400 seconds".to_owned());
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// Reads a secret setting straight into a type whose `Debug` hides it.
@@ -443,6 +471,33 @@ mod tests {
         for printed in [format!("{config:?}"), format!("{:?}", cli.settings)] {
             assert!(!printed.contains("pw-Xy7q"), "{printed}");
             assert!(!printed.contains("jwt-secret-of"), "{printed}");
+        }
+    }
+
+    #[test]
+    fn the_acquire_timeout_is_seconds_defaulting_to_five() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        use clap::Parser as _;
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("partnerdesk").chain(args.iter().copied()))
+                .map(|cli| cli.settings.database_acquire_timeout)
+        };
+        assert_eq!(parse(&[]).ok(), Some(Duration::from_secs(5)));
+        assert_eq!(
+            parse(&["--database-acquire-timeout", "0.5"]).ok(),
+            Some(Duration::from_millis(500))
+        );
+        for bad in ["0", "-1", "soon", "NaN", "1e9"] {
+            let arg = format!("--database-acquire-timeout={bad}");
+            let err = parse(&[&arg]).expect_err(bad);
+            assert!(
+                err.to_string().contains("--database-acquire-timeout"),
+                "{err}"
+            );
         }
     }
 

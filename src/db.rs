@@ -62,8 +62,10 @@ async fn open(
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(config.database_max_connections)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        // One bound for the whole wait, connecting included: sqlx keeps
+        // retrying a refused connection until it, so a request fails
+        // within it while the database is down (SERVICE_UNAVAILABLE).
+        .acquire_timeout(config.database_acquire_timeout)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             // WAL lets readers run beside the single writer; the busy timeout

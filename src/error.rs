@@ -44,6 +44,10 @@ pub enum AppError {
     Conflict(String),
     /// Too many attempts; retry after the given number of seconds.
     RateLimited { retry_after_secs: u64 },
+    /// The database cannot be reached (down, restarting, or no connection
+    /// free within `DATABASE_ACQUIRE_TIMEOUT`): HTTP 503, worth retrying.
+    /// Logged with its cause as a warning, shown as a generic message.
+    Unavailable(Arc<anyhow::Error>),
     /// The HTTP request is not one the server takes as a GraphQL request.
     /// VALIDATION with a message; the HTTP status says which case it is.
     InvalidRequest(InvalidRequest),
@@ -375,8 +379,16 @@ impl AppError {
         Self::Conflict(message.into())
     }
 
+    /// INTERNAL, or SERVICE_UNAVAILABLE when the cause is the database
+    /// being out of reach ([`is_database_unreachable`]): every path that
+    /// turns a database error into an `AppError` goes through here.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        Self::Internal(Arc::new(cause.into()))
+        let cause = cause.into();
+        if is_database_unreachable(&cause) {
+            Self::Unavailable(Arc::new(cause))
+        } else {
+            Self::Internal(Arc::new(cause))
+        }
     }
 
     /// The stable machine-readable code of `extensions.code`.
@@ -390,6 +402,7 @@ impl AppError {
             Self::Validation(_) | Self::InvalidRequest(_) => "VALIDATION",
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -424,6 +437,7 @@ impl AppError {
             Self::InvalidRequest(InvalidRequest::UnsupportedMediaType) => {
                 "a GraphQL request is sent as application/json or multipart/form-data".to_owned()
             }
+            Self::Unavailable(_) => "service temporarily unavailable, retry shortly".to_owned(),
             Self::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -446,6 +460,7 @@ impl AppError {
             }
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -493,9 +508,55 @@ impl AppError {
     /// client. The request span carries the request id, so the line can be
     /// matched with the client's `x-request-id`.
     fn log(&self) {
-        if let Self::Internal(cause) = self {
-            tracing::error!(error = ?cause, "internal error");
+        match self {
+            Self::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            Self::Unavailable(cause) => {
+                tracing::warn!(error = %one_line(cause), "database unavailable");
+            }
+            _ => {}
         }
+    }
+}
+
+fn one_line(err: &anyhow::Error) -> String {
+    format!("{err:#}").replace('\n', " ")
+}
+
+/// Whether `cause` is the database being out of reach rather than a bug
+/// or a refused statement: no connection within the acquire timeout, a
+/// connection refused, reset or closed mid-statement, or a server shutting
+/// down, starting up or in recovery (SQLSTATE classes 08 and 57P). A client
+/// may retry such a request once the database is back.
+pub fn is_database_unreachable(cause: &anyhow::Error) -> bool {
+    use sea_orm::sqlx;
+    cause.chain().any(|source| {
+        if let Some(err) = source.downcast_ref::<sea_orm::DbErr>() {
+            match err {
+                sea_orm::DbErr::ConnectionAcquire(_) => return true,
+                sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))
+                | sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+                | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => {
+                    return sqlx_unreachable(e);
+                }
+                _ => {}
+            }
+        }
+        source
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(sqlx_unreachable)
+    })
+}
+
+fn sqlx_unreachable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        Error::Io(_) | Error::Tls(_) | Error::PoolTimedOut | Error::PoolClosed => true,
+        Error::Database(db) => db.code().is_some_and(|code| {
+            // 08: connection exception; 57P01-57P05: the server is shutting
+            // down, crashed, starting up or lost its connection.
+            code.starts_with("08") || code.starts_with("57P")
+        }),
+        _ => false,
     }
 }
 
@@ -667,6 +728,44 @@ mod tests {
     }
 
     #[test]
+    fn an_unreachable_database_is_service_unavailable_and_anything_else_internal() {
+        use sea_orm::sqlx;
+        let refused =
+            || sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let unreachable = [
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout),
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::ConnectionClosed),
+            sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(refused()))),
+            sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(Arc::new(refused()))),
+            sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(
+                sqlx::Error::PoolTimedOut,
+            ))),
+        ];
+        for err in unreachable {
+            let shown = format!("{err}");
+            let app = AppError::from(err);
+            assert_eq!(app.code(), "SERVICE_UNAVAILABLE", "{shown}");
+            assert_eq!(app.status(), StatusCode::SERVICE_UNAVAILABLE, "{shown}");
+            assert!(!app.message().contains("pool"), "{}", app.message());
+        }
+        // Through `anyhow` with context, as a service may wrap it.
+        let wrapped = anyhow::Error::new(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::ConnAcquireErr::Timeout,
+        ))
+        .context("ordering a laptop");
+        assert_eq!(AppError::internal(wrapped).code(), "SERVICE_UNAVAILABLE");
+        for err in [
+            sea_orm::DbErr::RecordNotFound("ticket".into()),
+            sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(
+                sqlx::Error::RowNotFound,
+            ))),
+            sea_orm::DbErr::Custom("a bug".into()),
+        ] {
+            assert_eq!(AppError::from(err).code(), "INTERNAL");
+        }
+    }
+
+    #[test]
     fn validation_names_every_field() {
         let err = AppError::Validation(vec![
             FieldError {
@@ -748,6 +847,18 @@ mod tests {
             AppError::NotFound("attachment").into_response().status(),
             StatusCode::NOT_FOUND
         );
+        let response = AppError::internal(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::ConnAcquireErr::Timeout,
+        ))
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = body_of(response).await;
+        assert_eq!(
+            body["errors"][0]["extensions"],
+            serde_json::json!({ "code": "SERVICE_UNAVAILABLE" })
+        );
+        assert!(!body.to_string().contains("pool"), "{body}");
+
         let response = AppError::internal(anyhow::anyhow!("disk on fire")).into_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = body_of(response).await;

@@ -91,9 +91,13 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers.
+/// How long `/readyz` waits for the database: shorter than a request's
+/// acquire timeout, so that a load balancer learns of an outage at once.
+pub const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Readiness: the database answers within [`READINESS_TIMEOUT`].
 async fn readyz(State(state): State<ServerState>) -> Response {
-    let ping = tokio::time::timeout(Duration::from_secs(3), state.app.db.ping()).await;
+    let ping = tokio::time::timeout(READINESS_TIMEOUT, state.app.db.ping()).await;
     match ping {
         Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
         Ok(Err(e)) => {
@@ -289,7 +293,15 @@ fn graphql_response(
             Err(e) => return AppError::internal(e).into_response(),
         }
     }
-    let status = if !executed && media == ResponseMedia::GraphqlResponseJson {
+    let unavailable = response.errors.iter().any(|error| {
+        error.extensions.as_ref().and_then(|e| e.get("code"))
+            == Some(&async_graphql::Value::from("SERVICE_UNAVAILABLE"))
+    });
+    // The database out of reach is the server's state, not the request's:
+    // 503 under either media type, so that clients and proxies retry.
+    let status = if unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if !executed && media == ResponseMedia::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK

@@ -39,6 +39,7 @@ pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
         database_url: database_url.into(),
         reports_database_url: None,
         database_max_connections: 5,
+        database_acquire_timeout: std::time::Duration::from_secs(5),
         data_dir: data_dir.to_owned(),
         bind: "127.0.0.1:0".parse().expect("address"),
         public_url: "https://desk.example".to_owned(),

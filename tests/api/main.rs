@@ -25,6 +25,7 @@ mod isolation;
 mod loaders;
 mod memory;
 mod organisations;
+mod outage;
 mod portal;
 mod protocol;
 mod replica;
