@@ -161,10 +161,10 @@ pub struct Settings {
     )]
     pub log_format: LogFormat,
 
-    /// Whether GraphQL introspection and field suggestions are served
-    /// (switch off in production if the schema should stay private).
-    #[arg(long, env = "GRAPHQL_INTROSPECTION", default_value_t = true, action = ArgAction::Set, global = true)]
-    pub introspection: bool,
+    /// Whether GraphQL introspection and field suggestions are served.
+    /// Default: true, false in production (where true is refused).
+    #[arg(long, env = "GRAPHQL_INTROSPECTION", action = ArgAction::Set, global = true)]
+    pub introspection: Option<bool>,
 
     /// Most aliased fields one GraphQL operation may hold (fragments
     /// inlined); more is refused before anything runs.
@@ -176,9 +176,52 @@ pub struct Settings {
     #[arg(long, env = "GRAPHQL_MAX_ROOT_FIELDS", default_value_t = crate::query_limits::DEFAULT_MAX_ROOT_FIELDS, global = true)]
     pub graphql_max_root_fields: usize,
 
+    /// Whether `GET /graphql` serves queries (mutations need POST anyway).
+    /// Default: true, false in production.
+    #[arg(long, env = "GRAPHQL_GET", action = ArgAction::Set, global = true)]
+    pub graphql_get: Option<bool>,
+
     /// Whether `serve` seeds demo data into an empty database on start.
-    #[arg(long, env = "SEED_DEMO_DATA", default_value_t = true, action = ArgAction::Set, global = true)]
-    pub seed_demo_data: bool,
+    /// Default: true, false in production (where true is refused).
+    #[arg(long, env = "SEED_DEMO_DATA", action = ArgAction::Set, global = true)]
+    pub seed_demo_data: Option<bool>,
+
+    /// The environment the server runs in; `production` is the same as
+    /// `--production`.
+    #[arg(
+        long,
+        env = "PARTNERDESK_ENV",
+        value_enum,
+        default_value = "development",
+        global = true
+    )]
+    pub environment: Environment,
+
+    /// Production mode: no introspection, field suggestions or IDE at `/`,
+    /// no queries over GET unless GRAPHQL_GET=true, and no start without
+    /// an explicit JWT_SECRET or with the demo seed on.
+    #[arg(long, global = true)]
+    pub production: bool,
+
+    /// Web origins (`https://portal.example`) whose pages may call the API
+    /// from a browser (CORS), comma-separated. Default: none, so only
+    /// pages served by this server itself may.
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_allowed_origins: Vec<String>,
+}
+
+/// Where the server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// Everything a developer needs: the IDE, introspection, demo data.
+    Development,
+    /// Locked down: see `--production`.
+    Production,
 }
 
 /// Token settings, checked.
@@ -216,17 +259,44 @@ pub struct Config {
     pub public_url: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub jwt: JwtConfig,
+    /// Introspection and field suggestions.
     pub introspection: bool,
     /// The alias and root-field caps of GraphQL operations.
     pub graphql_max_aliases: usize,
     pub graphql_max_root_fields: usize,
     pub seed_demo_data: bool,
+    /// Production mode: no IDE at `/` (the rest is in the fields above).
+    pub production: bool,
+    /// Whether `GET /graphql` (and every method but POST) serves queries.
+    pub graphql_get: bool,
+    /// The `Origin`s allowed to call the API from a browser; none: no CORS.
+    pub cors_allowed_origins: Vec<axum::http::HeaderValue>,
 }
 
 impl Settings {
     /// Checks every setting and fills in the development defaults: the
     /// embedded database file and, with a warning, a generated secret.
     pub fn resolve(&self) -> Result<Config, ConfigError> {
+        // The mode first: what it refuses is refused whatever else is wrong.
+        let production = self.production || self.environment == Environment::Production;
+        let introspection = development_only(
+            "GRAPHQL_INTROSPECTION",
+            self.introspection,
+            production,
+            "introspection would publish the schema",
+        )?;
+        let seed_demo_data = development_only(
+            "SEED_DEMO_DATA",
+            self.seed_demo_data,
+            production,
+            "demo logins would open the database",
+        )?;
+        let cors_allowed_origins = self
+            .cors_allowed_origins
+            .iter()
+            .filter(|origin| !origin.trim().is_empty())
+            .map(|origin| check_origin(origin))
+            .collect::<Result<Vec<_>, _>>()?;
         let database_url = match &self.database_url {
             Some(url) => check_database_url(url.expose_secret())?,
             None => {
@@ -265,6 +335,12 @@ impl Settings {
         }
         let secret = match &self.jwt_secret {
             Some(secret) => check_jwt_secret(secret.expose_secret())?,
+            None if production => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "must be set in production (a generated development secret is not used there)",
+                ));
+            }
             None => development_secret(&self.data_dir)?,
         };
         Ok(Config {
@@ -282,12 +358,84 @@ impl Settings {
                 audience: self.jwt_audience.clone(),
                 ttl: Duration::from_secs(u64::from(self.token_ttl_minutes) * 60),
             },
-            introspection: self.introspection,
+            introspection,
             graphql_max_aliases: self.graphql_max_aliases,
             graphql_max_root_fields: self.graphql_max_root_fields,
-            seed_demo_data: self.seed_demo_data,
+            seed_demo_data,
+            production,
+            graphql_get: self.graphql_get.unwrap_or(!production),
+            cors_allowed_origins,
         })
     }
+}
+
+/// A switch that is on by default in development and off in production,
+/// where switching it on is refused.
+fn development_only(
+    setting: &'static str,
+    value: Option<bool>,
+    production: bool,
+    why: &str,
+) -> Result<bool, ConfigError> {
+    match value {
+        Some(true) if production => Err(ConfigError::new(
+            setting,
+            format!("must not be true in production: {why}"),
+        )),
+        Some(value) => Ok(value),
+        None => Ok(!production),
+    }
+}
+
+/// A web origin as browsers send it in `Origin`: `http` or `https`, a host
+/// and an optional port, nothing after (`https://portal.example:8443`).
+/// Scheme and host are lower-cased, as browsers send them.
+pub fn check_origin(origin: &str) -> Result<axum::http::HeaderValue, ConfigError> {
+    let invalid = |why: &str| {
+        ConfigError::new(
+            "CORS_ALLOWED_ORIGINS",
+            format!("`{origin}` is not an origin: {why}"),
+        )
+    };
+    let origin_lower = origin.trim().to_ascii_lowercase();
+    let rest = origin_lower
+        .strip_prefix("https://")
+        .or_else(|| origin_lower.strip_prefix("http://"))
+        .ok_or_else(|| invalid("it must start with https:// or http://"))?;
+    let shape = || {
+        invalid(
+            "a scheme, a host and an optional port, with no path, such as https://portal.example",
+        )
+    };
+    let (host_ok, port) = match rest.strip_prefix('[') {
+        Some(v6) => {
+            let (address, after) = v6.split_once(']').ok_or_else(shape)?;
+            let port = match after {
+                "" => None,
+                after => Some(after.strip_prefix(':').ok_or_else(shape)?),
+            };
+            (address.parse::<std::net::Ipv6Addr>().is_ok(), port)
+        }
+        None => {
+            let (host, port) = match rest.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (rest, None),
+            };
+            let host_ok = !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+            (host_ok, port)
+        }
+    };
+    if !host_ok {
+        return Err(shape());
+    }
+    if port.is_some_and(|port| port.parse::<u16>().is_err()) {
+        return Err(invalid("its port is not a number from 0 to 65535"));
+    }
+    axum::http::HeaderValue::from_str(&origin_lower)
+        .map_err(|_| invalid("it is not a valid header value"))
 }
 
 /// Accepts the URL schemes of the two supported databases; the connection
@@ -508,5 +656,102 @@ mod tests {
         let second = development_secret(dir.path()).expect("second");
         assert_eq!(first.expose_secret(), second.expose_secret());
         assert!(first.expose_secret().len() >= MIN_JWT_SECRET_BYTES);
+    }
+
+    fn resolve_with(args: &[&str]) -> Result<Config, ConfigError> {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        use clap::Parser as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().display().to_string();
+        let mut argv = vec!["partnerdesk", "--data-dir", &data_dir];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv)
+            .expect("settings")
+            .settings
+            .resolve()
+    }
+
+    const SECRET: [&str; 2] = ["--jwt-secret", "jwt-secret-of-at-least-thirty-two-bytes"];
+
+    #[test]
+    fn development_opens_everything_and_production_locks_it_down() {
+        let development = resolve_with(&SECRET).expect("development");
+        assert!(!development.production);
+        assert!(development.introspection && development.seed_demo_data);
+        assert!(development.graphql_get);
+        assert!(development.cors_allowed_origins.is_empty());
+        for production in [
+            [SECRET[0], SECRET[1], "--production"],
+            [SECRET[0], SECRET[1], "--environment=production"],
+        ] {
+            let config = resolve_with(&production).expect("production");
+            assert!(config.production);
+            assert!(!config.introspection && !config.seed_demo_data);
+            assert!(!config.graphql_get);
+        }
+        let get = resolve_with(&[
+            SECRET[0],
+            SECRET[1],
+            "--production",
+            "--graphql-get",
+            "true",
+        ])
+        .expect("GET allowed");
+        assert!(get.graphql_get);
+    }
+
+    #[test]
+    fn production_refuses_what_would_open_it_naming_the_setting() {
+        let err = resolve_with(&["--production"]).expect_err("no secret");
+        assert_eq!(err.setting, "JWT_SECRET");
+        for (flag, setting) in [
+            ("--seed-demo-data", "SEED_DEMO_DATA"),
+            ("--introspection", "GRAPHQL_INTROSPECTION"),
+        ] {
+            let err = resolve_with(&[SECRET[0], SECRET[1], "--production", flag, "true"])
+                .expect_err(setting);
+            assert_eq!(err.setting, setting);
+            let off = resolve_with(&[SECRET[0], SECRET[1], "--production", flag, "false"]);
+            assert!(off.is_ok(), "{setting}=false is fine in production");
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_parsed_as_browsers_send_them() {
+        for (given, parsed) in [
+            ("https://portal.example", "https://portal.example"),
+            ("HTTPS://Portal.Example:8443", "https://portal.example:8443"),
+            ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+            ("http://[::1]:3000", "http://[::1]:3000"),
+        ] {
+            assert_eq!(check_origin(given).expect(given), parsed);
+        }
+        for bad in [
+            "*",
+            "null",
+            "portal.example",
+            "ftp://portal.example",
+            "https://portal.example/",
+            "https://portal.example/app",
+            "https://portal.example:99999",
+            "https://",
+            "http://[::1",
+        ] {
+            let err = check_origin(bad).expect_err(bad);
+            assert_eq!(err.setting, "CORS_ALLOWED_ORIGINS", "{bad}");
+            assert!(err.message.contains(bad), "{err}");
+        }
+        let config = resolve_with(&[
+            SECRET[0],
+            SECRET[1],
+            "--cors-allowed-origins",
+            "https://a.example,https://b.example",
+        ])
+        .expect("two origins");
+        assert_eq!(config.cors_allowed_origins.len(), 2);
     }
 }

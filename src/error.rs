@@ -89,6 +89,9 @@ pub enum InvalidRequest {
     TooLarge,
     /// A mutation sent with GET (GraphQL over HTTP). HTTP 405, `Allow: POST`.
     MutationOverGet,
+    /// A GET (or any method but POST) where the server takes POST only
+    /// (production mode without `GRAPHQL_GET`). HTTP 405, `Allow: POST`.
+    PostOnly,
     /// A POST body that is neither JSON nor a multipart upload, or has no
     /// content type. HTTP 415.
     UnsupportedMediaType,
@@ -434,6 +437,9 @@ impl AppError {
             Self::InvalidRequest(InvalidRequest::MutationOverGet) => {
                 "mutations must be sent with POST".to_owned()
             }
+            Self::InvalidRequest(InvalidRequest::PostOnly) => {
+                "GraphQL requests must be sent with POST".to_owned()
+            }
             Self::InvalidRequest(InvalidRequest::UnsupportedMediaType) => {
                 "a GraphQL request is sent as application/json or multipart/form-data".to_owned()
             }
@@ -454,7 +460,9 @@ impl AppError {
                 StatusCode::BAD_REQUEST
             }
             Self::InvalidRequest(InvalidRequest::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::InvalidRequest(InvalidRequest::MutationOverGet) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::InvalidRequest(InvalidRequest::MutationOverGet | InvalidRequest::PostOnly) => {
+                StatusCode::METHOD_NOT_ALLOWED
+            }
             Self::InvalidRequest(InvalidRequest::UnsupportedMediaType) => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
@@ -704,7 +712,7 @@ impl AppError {
             Self::Unauthenticated | Self::TokenRefused(_) | Self::BadCredentials => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            Self::InvalidRequest(InvalidRequest::MutationOverGet) => {
+            Self::InvalidRequest(InvalidRequest::MutationOverGet | InvalidRequest::PostOnly) => {
                 headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
             }
             Self::RateLimited { retry_after_secs } => {

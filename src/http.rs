@@ -55,18 +55,29 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         schema,
         limits,
     };
+    let config = state.app.config.clone();
     // No body-limit layer on /graphql: its refusal would not be the API's
     // error body. `read_request` refuses by `Content-Length` first and
     // stops reading at the limit of each kind of body.
-    Router::new()
+    let router = Router::new()
         .route("/graphql", get(graphql_handler).post(graphql_handler))
         .route("/attachments/{id}", get(crate::attachments::http::download))
         .route("/invoices/{file}", get(crate::invoices::http::download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .with_state(state)
-        .merge(crate::playground::router())
-        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state);
+    // Production serves the API alone: no IDE at `/`.
+    let router = if config.production {
+        router
+    } else {
+        router.merge(crate::playground::router())
+    };
+    let router = router.layer(CatchPanicLayer::custom(panic_response));
+    let router = match cors(&config.cors_allowed_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    security_headers(router, &config.public_url)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -84,6 +95,49 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// CORS for the allowed origins (`CORS_ALLOWED_ORIGINS`); none: no CORS
+/// layer at all, so browsers keep other origins' pages out. A listed
+/// origin may send GraphQL requests with a bearer token (no cookies are
+/// involved, so no credentials mode) and read the request id and
+/// `Retry-After`.
+fn cors(origins: &[HeaderValue]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins.iter().cloned()))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+            .expose_headers([REQUEST_ID, header::RETRY_AFTER])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// Headers every response carries: `X-Content-Type-Options: nosniff`, and
+/// `Strict-Transport-Security` when the public URL is https (the server
+/// then runs behind TLS, and browsers should never fall back to http).
+/// No response names the server or its version.
+fn security_headers(router: Router, public_url: &str) -> Router {
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let router = router.layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ));
+    let https = public_url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    if https {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        router
+    }
 }
 
 /// Liveness: the process answers.
@@ -134,6 +188,9 @@ async fn serve_graphql(
     body: axum::body::Body,
     media: ResponseMedia,
 ) -> Response {
+    if method != Method::POST && !state.app.config.graphql_get {
+        return AppError::InvalidRequest(InvalidRequest::PostOnly).into_response();
+    }
     let mut request = match read_request(method, headers, uri_query, body).await {
         Ok(request) => request,
         Err(err) => return err.into_response(),

@@ -54,6 +54,57 @@ fn short_jwt_secret_is_named() {
 }
 
 #[test]
+fn production_without_jwt_secret_is_refused_naming_it() {
+    let (ok, stderr) = run_with(&[("PARTNERDESK_ENV", "production")]);
+    assert!(!ok);
+    assert_one_line_naming(&stderr, "JWT_SECRET");
+}
+
+#[test]
+fn production_with_the_demo_seed_is_refused_naming_it() {
+    for production in [
+        ("PARTNERDESK_ENV", "production"),
+        ("PARTNERDESK_ENV", "development"),
+    ] {
+        let (ok, stderr) = run_with(&[
+            production,
+            ("JWT_SECRET", GOOD_SECRET),
+            ("SEED_DEMO_DATA", "true"),
+            ("DATABASE_URL", "mysql//refused-before-any-connection"),
+        ]);
+        assert!(!ok);
+        let expected = if production.1 == "production" {
+            "SEED_DEMO_DATA"
+        } else {
+            "DATABASE_URL"
+        };
+        assert_one_line_naming(&stderr, expected);
+    }
+    // The flag is the same as the variable.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_partnerdesk"))
+        .args(["serve", "--production", "--seed-demo-data", "true"])
+        .env_clear()
+        .env("RUST_LOG", "off")
+        .env("PARTNERDESK_DATA_DIR", dir.path())
+        .env("JWT_SECRET", GOOD_SECRET)
+        .output()
+        .expect("run the binary");
+    assert!(!output.status.success());
+    assert_one_line_naming(&String::from_utf8_lossy(&output.stderr), "SEED_DEMO_DATA");
+}
+
+#[test]
+fn a_malformed_cors_origin_is_named() {
+    let (ok, stderr) = run_with(&[
+        ("JWT_SECRET", GOOD_SECRET),
+        ("CORS_ALLOWED_ORIGINS", "https://portal.example/app"),
+    ]);
+    assert!(!ok);
+    assert_one_line_naming(&stderr, "CORS_ALLOWED_ORIGINS");
+}
+
+#[test]
 fn help_lists_every_setting() {
     let output = Command::new(env!("CARGO_BIN_EXE_partnerdesk"))
         .arg("--help")
@@ -75,6 +126,10 @@ fn help_lists_every_setting() {
         "SEED_DEMO_DATA",
         "TRUSTED_PROXIES",
         "PARTNERDESK_PUBLIC_URL",
+        "PARTNERDESK_ENV",
+        "--production",
+        "GRAPHQL_GET",
+        "CORS_ALLOWED_ORIGINS",
     ] {
         assert!(help.contains(variable), "--help lists {variable}");
     }

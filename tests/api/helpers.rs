@@ -54,6 +54,9 @@ pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
         graphql_max_aliases: partnerdesk::query_limits::DEFAULT_MAX_ALIASES,
         graphql_max_root_fields: partnerdesk::query_limits::DEFAULT_MAX_ROOT_FIELDS,
         seed_demo_data: false,
+        production: false,
+        graphql_get: true,
+        cors_allowed_origins: Vec::new(),
     }
 }
 

@@ -27,6 +27,7 @@ mod memory;
 mod organisations;
 mod outage;
 mod portal;
+mod production;
 mod protocol;
 mod replica;
 mod reports;
