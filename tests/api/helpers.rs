@@ -92,11 +92,19 @@ async fn spawn_app_full(
 /// Starts the app on `database` (already there, migrated or not), with
 /// `reports` read from `reports_database_url` when given.
 pub async fn spawn_app_on(database: TestDatabase, reports_database_url: Option<String>) -> TestApp {
-    let data_dir = tempfile::tempdir().expect("tempdir");
-    spawn_app_in(data_dir, database, None, |config| {
+    spawn_app_on_configured(database, |config| {
         config.reports_database_url = reports_database_url.map(Into::into);
     })
     .await
+}
+
+/// Starts the app on `database` with settings changed by `configure`.
+pub async fn spawn_app_on_configured(
+    database: TestDatabase,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    spawn_app_in(data_dir, database, None, configure).await
 }
 
 async fn spawn_app_in(

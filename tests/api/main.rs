@@ -6,6 +6,7 @@
 mod databases;
 mod helpers;
 mod logs;
+mod pg_cluster;
 
 mod attachments;
 mod auth;

@@ -14,120 +14,16 @@
 //! unless `PARTNERDESK_REPLICA_TESTS=1` (set by `.ci/run`), which makes it
 //! mandatory.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use entity::enums::{OrganisationKind, Role, TicketStatus, TicketVisibility};
 use migration::MigratorTrait as _;
-use sea_orm::{ConnectionTrait as _, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait as _, DatabaseConnection, Statement};
 use serde_json::json;
 
 use crate::databases::TestDatabase;
 use crate::helpers::spawn_app_on;
-
-/// Set to `1` to run the test (and fail when it cannot).
-const REQUIRED: &str = "PARTNERDESK_REPLICA_TESTS";
-const PGBIN: &str = "/usr/lib/postgresql/15/bin";
-
-/// A PostgreSQL cluster of the test's own, stopped when dropped.
-struct Cluster {
-    bin: PathBuf,
-    data: PathBuf,
-    port: u16,
-}
-
-impl Cluster {
-    fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
-    }
-
-    fn start(&self, root: &Path) {
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c wal_level=replica \
-             -c max_wal_senders=4 -c hot_standby=on",
-            self.port,
-            root.display()
-        );
-        let log = self.data.with_extension("log");
-        as_postgres(
-            &self.bin.join("pg_ctl"),
-            &[
-                "-D",
-                path(&self.data),
-                "-l",
-                path(&log),
-                "-w",
-                "-o",
-                &options,
-                "start",
-            ],
-        );
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(self.bin.join("pg_ctl"))
-            .args(["-D", path(&self.data), "-m", "immediate", "-w", "stop"])
-            .output();
-    }
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 path")
-}
-
-/// Runs `program` as the `postgres` user; panics with its output if it fails.
-fn as_postgres(program: &Path, args: &[&str]) {
-    let output = Command::new("runuser")
-        .args(["-u", "postgres", "--"])
-        .arg(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    assert!(
-        output.status.success(),
-        "{} {args:?} failed: {}{}",
-        program.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// The server binaries, or `None` (with a notice) to skip.
-fn postgres_bin() -> Option<PathBuf> {
-    let required = std::env::var(REQUIRED).is_ok_and(|v| v == "1");
-    if !required {
-        println!(
-            "replica test skipped: set {REQUIRED}=1 to run it (it starts PostgreSQL clusters)"
-        );
-        return None;
-    }
-    let bin =
-        std::env::var_os("PARTNERDESK_PGBIN").map_or_else(|| PathBuf::from(PGBIN), PathBuf::from);
-    assert!(
-        bin.join("pg_ctl").is_file(),
-        "{REQUIRED}=1 but there is no {}",
-        bin.join("pg_ctl").display()
-    );
-    Some(bin)
-}
-
-async fn connect(url: &str) -> DatabaseConnection {
-    Database::connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("connect {url}: {e}"))
-}
+use crate::pg_cluster::{Cluster, as_postgres, connect, path, postgres_bin};
 
 async fn text(db: &DatabaseConnection, sql: &str) -> String {
     let row = db
@@ -162,28 +58,13 @@ async fn wait_for_replay(primary: &DatabaseConnection, replica: &DatabaseConnect
 
 #[tokio::test]
 async fn reports_are_read_from_the_replica() {
-    let Some(bin) = postgres_bin() else {
+    let Some(bin) = postgres_bin("replica test") else {
         return;
     };
     let root = tempfile::tempdir().expect("tempdir");
-    let chown = |p: &Path| {
-        let status = Command::new("chown")
-            .args(["postgres:postgres", path(p)])
-            .status()
-            .expect("chown");
-        assert!(status.success(), "chown {}", p.display());
-    };
-    chown(root.path());
-    let primary = Cluster {
-        bin: bin.clone(),
-        data: root.path().join("primary"),
-        port: free_port(),
-    };
-    as_postgres(
-        &bin.join("initdb"),
-        &["-D", path(&primary.data), "-A", "trust", "-U", "postgres"],
-    );
-    primary.start(root.path());
+    let replication = "-c wal_level=replica -c max_wal_senders=4 -c hot_standby=on";
+    let primary = Cluster::init(&bin, root.path(), "primary");
+    primary.start(replication);
 
     // The schema, before the copy: a replica is never migrated.
     let admin = connect(&primary.url("postgres")).await;
@@ -197,11 +78,7 @@ async fn reports_are_read_from_the_replica() {
         .await
         .expect("migrate");
 
-    let replica = Cluster {
-        bin: bin.clone(),
-        data: root.path().join("replica"),
-        port: free_port(),
-    };
+    let replica = Cluster::at(&bin, root.path(), "replica");
     as_postgres(
         &bin.join("pg_basebackup"),
         &[
@@ -218,7 +95,7 @@ async fn reports_are_read_from_the_replica() {
             "stream",
         ],
     );
-    replica.start(root.path());
+    replica.start(replication);
     let replica_db = connect(&replica.url("desk")).await;
     assert_eq!(
         text(&replica_db, "SELECT pg_is_in_recovery()::text").await,
