@@ -14,6 +14,7 @@ mod auth_throttle;
 mod auth_tokens;
 mod browser;
 mod cli;
+mod concurrency;
 mod config;
 mod dashboards;
 mod errors;
