@@ -2,7 +2,7 @@
 //! limits of SPEC §4. The server and `export-schema` both build it here, so
 //! `schema.graphql` is exactly what is served.
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder, Upload};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder, Upload};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::attachments::types::Attachment;
@@ -12,7 +12,9 @@ use crate::organisations::types::Organisation;
 use crate::relay::Page;
 use crate::tickets::types::{Comment, Ticket, TicketEvent};
 use crate::users::types::User;
-use crate::{attachments, auth, feedback, invoices, node, organisations, reports, tickets, users};
+use crate::{
+    attachments, auth, feedback, invoices, live, node, organisations, reports, tickets, users,
+};
 
 use crate::query_limits::QueryLimitsExtension;
 pub use crate::query_limits::{MAX_COMPLEXITY, MAX_DEPTH, MAX_INTROSPECTION_DEPTH};
@@ -41,10 +43,14 @@ pub struct Mutation(
     invoices::graphql::InvoicesMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+/// Every live update (over WebSocket, at `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(live::graphql::LiveSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with the default query limits; see [`schema_builder_with`].
-pub fn schema_builder(introspection: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+pub fn schema_builder(introspection: bool) -> SchemaBuilder<Query, Mutation, Subscription> {
     schema_builder_with(introspection, QueryLimitsExtension::default())
 }
 
@@ -57,8 +63,12 @@ pub fn schema_builder(introspection: bool) -> SchemaBuilder<Query, Mutation, Emp
 pub fn schema_builder_with(
     introspection: bool,
     limits: QueryLimitsExtension,
-) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription);
+) -> SchemaBuilder<Query, Mutation, Subscription> {
+    let builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    );
     let builder = describe_library_types(builder)
         .limit_depth(MAX_INTROSPECTION_DEPTH)
         .extension(limits)
@@ -75,8 +85,8 @@ pub fn schema_builder_with(
 /// doc comment of ours. A new paged list adds its line here; the schema
 /// test names any connection left without one.
 fn describe_library_types(
-    builder: SchemaBuilder<Query, Mutation, EmptySubscription>,
-) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    builder: SchemaBuilder<Query, Mutation, Subscription>,
+) -> SchemaBuilder<Query, Mutation, Subscription> {
     macro_rules! page {
         ($of:literal) => {
             concat!(

@@ -61,6 +61,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     // stops reading at the limit of each kind of body.
     let router = Router::new()
         .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/graphql/ws", get(crate::live::ws::subscribe))
         .route("/attachments/{id}", get(crate::attachments::http::download))
         .route("/invoices/{file}", get(crate::invoices::http::download))
         .route("/healthz", get(healthz))

@@ -20,6 +20,7 @@ pub mod http;
 pub mod i18n;
 pub mod input_paths;
 pub mod invoices;
+pub mod live;
 pub mod loaders;
 pub mod multipart;
 pub mod node;

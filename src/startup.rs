@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
 
 use crate::attachments::storage::{LocalDisk, Storage};
@@ -13,6 +14,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
+use crate::live::Broker;
 use crate::query_limits::{QueryLimits, QueryLimitsExtension, ValidationCounter};
 use crate::state::AppState;
 use crate::{db, graphql, http};
@@ -52,6 +54,14 @@ impl Application {
                 format!("cannot listen on {}: {e}", config.bind),
             )
         })?;
+        let live = Broker::start(&db, config.database_url.expose_secret())
+            .await
+            .map_err(|e| {
+                ConfigError::new(
+                    "DATABASE_URL",
+                    format!("cannot listen for live events: {e}"),
+                )
+            })?;
         let validations = ValidationCounter::default();
         let limits = QueryLimitsExtension {
             limits: Arc::new(QueryLimits::from_config(&config)),
@@ -68,6 +78,7 @@ impl Application {
             clock,
             statements,
             validations,
+            live,
         };
         let router = http::router(state.clone(), schema);
         Ok(Self {

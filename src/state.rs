@@ -31,4 +31,6 @@ pub struct AppState {
     pub validations: ValidationCounter,
     /// Where attachment bytes are kept.
     pub storage: Arc<dyn Storage>,
+    /// Live events: published after commits, read by subscriptions.
+    pub live: crate::live::Broker,
 }

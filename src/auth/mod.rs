@@ -41,6 +41,18 @@ pub async fn authenticate(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(AppError::TokenRefused(TokenFailure::Invalid))?;
+    let (user, viewer, _) = authenticate_token(state, token).await?;
+    Ok(Some((user, viewer)))
+}
+
+/// The user, viewer and claims of an access token, however it arrived (a
+/// bearer header, a subscription's `connection_init`): checked against the
+/// clock and re-read from the database, so that a deactivated user or a
+/// revoked token (its `token_version` bumped) is refused (UNAUTHENTICATED, with the reason).
+pub async fn authenticate_token(
+    state: &AppState,
+    token: &str,
+) -> Result<(entity::users::Model, Viewer, token::Claims), AppError> {
     let (user_id, claims) = state.tokens.verify(token, state.clock.now()).map_err(|e| {
         tracing::debug!(error = %e, "token rejected");
         AppError::TokenRefused(match e {
@@ -55,7 +67,7 @@ pub async fn authenticate(
         tracing::debug!(user_id, "token revoked or user deactivated");
         return Err(AppError::TokenRefused(TokenFailure::Revoked));
     }
-    Ok(Some((user, viewer)))
+    Ok((user, viewer, claims))
 }
 
 /// The root fields a request may run without a valid token, even when it

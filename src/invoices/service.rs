@@ -38,6 +38,7 @@ use super::billing::{self, Prices, Quarter, zurich_date};
 use super::csv;
 use crate::domain::{Cents, multi_line};
 use crate::error::{AppError, AppResult, Invalid};
+use crate::live::LiveEvent;
 use crate::notifications::templates::{self, InvoiceNews};
 use crate::notifications::{self, EmailAttachment, OutgoingEmail};
 use crate::policy::Scope;
@@ -405,7 +406,11 @@ pub async fn reissue(
         .await
     }
     .await;
-    finish(txn, result).await
+    let invoice = finish(txn, result).await?;
+    state
+        .live
+        .publish(LiveEvent::invoice_issued(&invoice, Some(ticket.id)));
+    Ok(invoice)
 }
 
 /// What a quarterly run issued.
@@ -453,6 +458,9 @@ pub async fn issue_quarterly(
     let txn = state.db.begin().await?;
     let result = quarterly_in(&txn, scope, quarter, now, Emails::Queue).await;
     let invoices = finish(txn, result).await?;
+    for invoice in &invoices {
+        state.live.publish(LiveEvent::invoice_issued(invoice, None));
+    }
     Ok(QuarterlyRun { quarter, invoices })
 }
 
@@ -565,6 +573,7 @@ pub async fn mark_paid(
     let txn = state.db.begin().await?;
     let result = pay_in(&txn, scope, &invoice, paid_at, now, Emails::Queue).await;
     finish(txn, result).await?;
+    crate::live::publish_tickets_of_invoice(state, scope, invoice.id).await;
     scope.invoice(&state.db, invoice.id).await
 }
 

@@ -21,6 +21,7 @@ use crate::attachments;
 use crate::attachments::service::PreparedFile;
 use crate::domain::{ParsedOrder, multi_line, optional_single_line, single_line};
 use crate::error::{AppError, AppResult, FieldErrors, Invalid};
+use crate::live::LiveEvent;
 use crate::notifications::templates::{self, TicketNews};
 use crate::notifications::{self, OutgoingEmail};
 use crate::policy::{self, Scope, Viewer};
@@ -425,7 +426,9 @@ pub async fn order_laptop(
         Emails::Queue,
     )
     .await;
-    finish(state, txn, result, new.certificate.as_ref()).await
+    let ticket = finish(state, txn, result, new.certificate.as_ref()).await?;
+    state.live.publish(LiveEvent::ticket_created(&ticket));
+    Ok(ticket)
 }
 
 /// The active partner organisation a request (an order, a question) is
@@ -778,7 +781,11 @@ pub async fn apply_step_to(
         Emails::Queue,
     )
     .await;
-    finish(state, txn, result, None).await?;
+    let written = finish(state, txn, result, None).await?;
+    state.live.publish(LiveEvent::status_changed(&written));
+    if matches!(step, Step::Ship(_)) {
+        crate::live::publish_invoice_of_ticket(state, scope, ticket.id).await;
+    }
     scope.ticket(&state.db, ticket.id).await
 }
 
@@ -960,7 +967,9 @@ pub async fn report_delivery_issue(
         Ok(ticket)
     }
     .await;
-    finish(state, txn, result, None).await
+    let ticket = finish(state, txn, result, None).await?;
+    state.live.publish(LiveEvent::ticket_created(&ticket));
+    Ok(ticket)
 }
 
 /// Adds a comment. Partners write PUBLIC comments only; staff both. A
@@ -983,7 +992,9 @@ pub async fn add_comment(
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let result = write_comment(&txn, viewer, &ticket, &body, visibility, now, Emails::Queue).await;
-    finish(state, txn, result, None).await
+    let comment = finish(state, txn, result, None).await?;
+    state.live.publish(LiveEvent::comment_added(&comment));
+    Ok(comment)
 }
 
 /// The writes of a comment by `viewer` inside `txn`: the comment, the

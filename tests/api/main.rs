@@ -24,6 +24,7 @@ mod hostile;
 mod introspection;
 mod invoices;
 mod isolation;
+mod live;
 mod loaders;
 mod memory;
 mod organisations;
