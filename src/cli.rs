@@ -189,6 +189,8 @@ async fn execute(cli: Cli) -> Result<(), ConfigError> {
                 );
             }
             println!("{}", run.summary());
+            // Servers on the same database hear of the new invoices.
+            state.live.flushed().await;
             Ok(())
         }
         Command::CreateUser(args) => {

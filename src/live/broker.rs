@@ -93,6 +93,13 @@ impl LiveEvent {
     }
 }
 
+/// What the notification task is asked to do, in order.
+enum Outgoing {
+    Notify(LiveEvent),
+    /// Answer once everything before has been sent.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
 /// What goes over `pg_notify`: the event and who sent it.
 #[derive(Debug, Serialize, Deserialize)]
 struct Envelope {
@@ -109,7 +116,7 @@ pub struct Broker {
 struct Inner {
     local: broadcast::Sender<LiveEvent>,
     /// To the task that runs `pg_notify`, in publishing order.
-    notify: Option<mpsc::UnboundedSender<LiveEvent>>,
+    notify: Option<mpsc::UnboundedSender<Outgoing>>,
     /// True once the instance closes its subscriptions (shutdown).
     closing: watch::Sender<bool>,
     /// Dropped with the broker: ends the listener task.
@@ -131,9 +138,7 @@ impl Broker {
         Self::with_notify(None).0
     }
 
-    fn with_notify(
-        notify: Option<mpsc::UnboundedSender<LiveEvent>>,
-    ) -> (Self, watch::Receiver<()>) {
+    fn with_notify(notify: Option<mpsc::UnboundedSender<Outgoing>>) -> (Self, watch::Receiver<()>) {
         let (local, _) = broadcast::channel(BUFFER);
         let (closing, _) = watch::channel(false);
         let (stop, stopped) = watch::channel(());
@@ -179,12 +184,24 @@ impl Broker {
     /// after the change committed.
     pub fn publish(&self, event: LiveEvent) {
         if let Some(notify) = &self.inner.notify
-            && notify.send(event.clone()).is_err()
+            && notify.send(Outgoing::Notify(event.clone())).is_err()
         {
             tracing::warn!("live events: the notification task has stopped");
         }
         // No receiver is no error: nobody is subscribed.
         let _ = self.inner.local.send(event);
+    }
+
+    /// Completes once every event published so far has gone out to the
+    /// other instances (a command that publishes, then exits).
+    pub async fn flushed(&self) {
+        let Some(notify) = &self.inner.notify else {
+            return;
+        };
+        let (done, sent) = tokio::sync::oneshot::channel();
+        if notify.send(Outgoing::Flush(done)).is_ok() {
+            let _ = sent.await;
+        }
     }
 
     /// A new subscription to every event published from now on.
@@ -219,9 +236,16 @@ async fn listen(database_url: &str) -> Result<PgListener, sea_orm::sqlx::Error> 
 async fn send_notifications(
     pool: PgPool,
     instance: String,
-    mut events: mpsc::UnboundedReceiver<LiveEvent>,
+    mut events: mpsc::UnboundedReceiver<Outgoing>,
 ) {
-    while let Some(event) = events.recv().await {
+    while let Some(outgoing) = events.recv().await {
+        let event = match outgoing {
+            Outgoing::Notify(event) => event,
+            Outgoing::Flush(done) => {
+                let _ = done.send(());
+                continue;
+            }
+        };
         let envelope = Envelope {
             from: instance.clone(),
             event,

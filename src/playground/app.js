@@ -1,6 +1,9 @@
 /*
  * partnerdesk GraphQL IDE: query editor with schema-aware completion,
- * variables and headers editors, result pane and a docs pane.
+ * variables and headers editors, result pane and a docs pane. Queries and
+ * mutations go to POST /graphql; subscriptions to /graphql/ws
+ * (graphql-transport-ws), their events listed in the result pane as they
+ * arrive.
  *
  * Self-contained on purpose: the page must work without internet access and
  * under a CSP that allows no inline code, so there is no framework and no
@@ -10,7 +13,8 @@
  */
 import {
   INTROSPECTION_QUERY, buildSchema, typeToString, namedType, complete,
-  operationNameAt, findLoginToken, withBearer, parseJsonObject, parseHeaders,
+  operationNameAt, operationKindAt, findLoginToken, withBearer, parseJsonObject, parseHeaders,
+  subscriptionUrl, subscribe,
 } from './core.mjs';
 
 const ENDPOINT = '/graphql';
@@ -126,9 +130,61 @@ function startUi() {
     return { response, text, json, ms: Math.round(performance.now() - started) };
   }
 
+  // The live subscription, if any: { stop }.
+  let live = null;
+
+  function stopLive() {
+    if (live) live.stop();
+    live = null;
+    $('stop').hidden = true;
+  }
+
+  // Runs a subscription: each event is appended to the result pane.
+  function runSubscription(body) {
+    const events = [];
+    let failed = false;
+    const show = () => {
+      result.textContent = JSON.stringify(events, null, 2);
+      result.classList.toggle('error', failed);
+    };
+    setStatus('http-status', 'Subscribing…');
+    result.textContent = '';
+    result.classList.remove('error');
+    $('stop').hidden = false;
+    const handle = subscribe({
+      url: subscriptionUrl(window.location),
+      WebSocketImpl: WebSocket,
+      payload: parseHeaders(headers.value),
+      request: body,
+      onNext(payload) {
+        events.push(payload);
+        failed = failed || Boolean(payload.errors && payload.errors.length);
+        setStatus('http-status', 'Live · ' + events.length + (events.length === 1 ? ' event' : ' events'),
+          failed ? 'error' : 'ok');
+        show();
+      },
+      onError(errors) {
+        events.push({ errors });
+        failed = true;
+        show();
+      },
+      onEnd(how) {
+        if (live === handle) { live = null; $('stop').hidden = true; }
+        const why = how.complete ? 'completed' : 'closed (' + how.code + (how.reason ? ' ' + how.reason : '') + ')';
+        failed = failed || !how.complete;
+        setStatus('http-status', 'Subscription ' + why + ' · ' + events.length
+          + (events.length === 1 ? ' event' : ' events'), failed ? 'error' : 'ok');
+        show();
+      },
+    });
+    live = handle;
+  }
+  $('stop').addEventListener('click', stopLive);
+
   async function run() {
     closeCompletion();
     if (running) running.abort(); // a new run supersedes a slow one
+    stopLive(); // and a live subscription
     const controller = new AbortController();
     running = controller;
     const body = { query: query.value };
@@ -137,6 +193,11 @@ function startUi() {
       if (vars) body.variables = vars;
       const op = operationNameAt(query.value, query.selectionStart);
       if (op) body.operationName = op;
+      if (operationKindAt(query.value, query.selectionStart) === 'subscription') {
+        running = null;
+        runSubscription(body);
+        return;
+      }
       setStatus('http-status', 'Running…');
       result.classList.add('busy');
       const r = await post(body, controller.signal);

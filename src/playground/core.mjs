@@ -381,21 +381,21 @@ function complete(schema, textBeforeCursor) {
 
 // ---------------------------------------------------------------- helpers
 
-// The name of the operation the cursor is in, when the document holds
-// several (the server needs it then); null lets the server pick the only one.
-function operationNameAt(text, offset) {
+// The top-level definitions of a document, in order: { start, kind, name },
+// kind being query, mutation, subscription or fragment.
+function definitions(text) {
   const { tokens } = tokenize(text);
-  const defs = []; // top-level definitions, in order: { start, op, name }
+  const defs = [];
   let depth = 0;
   let header = false; // between a definition keyword and its body
   tokens.forEach((t, i) => {
     if (depth === 0 && t.k === 'name' && /^(query|mutation|subscription|fragment)$/.test(t.v)) {
       const next = tokens[i + 1];
-      defs.push({ start: t.start, op: t.v !== 'fragment', name: next && next.k === 'name' ? next.v : null });
+      defs.push({ start: t.start, kind: t.v, name: next && next.k === 'name' ? next.v : null });
       header = true;
     } else if (t.k === 'punct' && (t.v === '{' || t.v === '(')) {
       if (depth === 0 && t.v === '{') {
-        if (!header) defs.push({ start: t.start, op: true, name: null }); // shorthand `{ … }`
+        if (!header) defs.push({ start: t.start, kind: 'query', name: null }); // shorthand `{ … }`
         header = false;
       }
       depth++;
@@ -403,10 +403,82 @@ function operationNameAt(text, offset) {
       depth = Math.max(0, depth - 1);
     }
   });
-  const ops = defs.filter((d) => d.op);
-  if (ops.length < 2) return null;
+  return defs;
+}
+
+// The operation the cursor is in (the first one when it is in a fragment
+// or before any), or null for a document without operations.
+function operationAt(text, offset) {
+  const defs = definitions(text);
+  const ops = defs.filter((d) => d.kind !== 'fragment');
   const here = defs.filter((d) => d.start <= offset).pop();
-  return (here && here.op ? here : ops[0]).name;
+  return (here && here.kind !== 'fragment' ? here : ops[0]) || null;
+}
+
+// The name of the operation the cursor is in, when the document holds
+// several (the server needs it then); null lets the server pick the only one.
+function operationNameAt(text, offset) {
+  const ops = definitions(text).filter((d) => d.kind !== 'fragment');
+  if (ops.length < 2) return null;
+  return operationAt(text, offset).name;
+}
+
+// query, mutation or subscription: what running at the cursor would send.
+function operationKindAt(text, offset) {
+  const op = operationAt(text, offset);
+  return op ? op.kind : 'query';
+}
+
+// ---------------------------------------------------------- subscriptions
+
+// The subscription endpoint of the page's own origin (`location.href`),
+// with the WebSocket scheme that matches the page's (ws: or wss:).
+function subscriptionUrl(location) {
+  const url = new URL('/graphql/ws', location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.href;
+}
+
+// One operation over the graphql-transport-ws protocol (the server's
+// `/graphql/ws`): connection_init with `payload` (the headers pane, whose
+// Authorization the server reads), then subscribe; `next` payloads go to
+// onNext, an `error` message's errors to onError, `complete` and a close of
+// the socket to onEnd({ code, reason, complete }), once. `WebSocketImpl` is
+// the browser's WebSocket (a stand-in in the tests). Returns { stop }.
+function subscribe({ url, WebSocketImpl, payload, request, onNext, onError, onEnd }) {
+  const id = '1';
+  const socket = new WebSocketImpl(url, 'graphql-transport-ws');
+  let ended = false;
+  const send = (message) => socket.send(JSON.stringify(message));
+  const end = (how) => {
+    if (ended) return;
+    ended = true;
+    onEnd(how);
+  };
+  socket.onopen = () => send({ type: 'connection_init', payload: payload || {} });
+  socket.onmessage = (event) => {
+    let message;
+    try { message = JSON.parse(event.data); } catch (e) { return; }
+    switch (message.type) {
+      case 'connection_ack': send({ id, type: 'subscribe', payload: request }); break;
+      case 'ping': send({ type: 'pong' }); break;
+      case 'next': if (message.id === id) onNext(message.payload); break;
+      case 'error': if (message.id === id) onError(message.payload); break;
+      case 'complete':
+        if (message.id === id) { end({ complete: true, code: 1000, reason: '' }); socket.close(1000, 'done'); }
+        break;
+      default: break;
+    }
+  };
+  socket.onclose = (event) => end({ complete: false, code: event.code, reason: event.reason || '' });
+  return {
+    stop() {
+      if (ended) return;
+      if (socket.readyState === 1) send({ id, type: 'complete' });
+      end({ complete: true, code: 1000, reason: 'stopped' });
+      socket.close(1000, 'stopped');
+    },
+  };
 }
 
 function findLoginToken(result) {
@@ -441,5 +513,6 @@ function parseHeaders(text) {
 
 export {
   INTROSPECTION_QUERY, buildSchema, typeToString, namedType, tokenize, analyze, candidates, complete,
-  operationNameAt, findLoginToken, withBearer, parseJsonObject, parseHeaders,
+  operationNameAt, operationKindAt, findLoginToken, withBearer, parseJsonObject, parseHeaders,
+  subscriptionUrl, subscribe,
 };

@@ -233,6 +233,17 @@ mod tests {
         assert!(scripts.iter().any(|script| script.contains("'/graphql'")));
         let fetches: usize = scripts.iter().map(|s| s.matches("fetch(").count()).sum();
         assert_eq!(fetches, 1, "one fetch call site");
+        // And subscriptions the same origin's socket, opened in one place.
+        assert!(
+            scripts
+                .iter()
+                .any(|script| script.contains("'/graphql/ws'"))
+        );
+        let sockets: usize = scripts
+            .iter()
+            .map(|s| s.matches("new WebSocket").count())
+            .sum();
+        assert_eq!(sockets, 1, "one WebSocket construction site");
     }
 
     #[tokio::test]

@@ -4,8 +4,9 @@
 //! The page must load its schema (the docs pane lists the fields of
 //! `Query`), complete a field name as it is typed, run a `login` and a
 //! `tickets` query through its own buttons and shortcuts, and render their
-//! results, without a request leaving the server's origin and without a
-//! script error. The screenshot of the last state is kept under
+//! results, run a subscription over `/graphql/ws` and list its events,
+//! without a request leaving the server's origin and without a script
+//! error. The screenshot of the last state is kept under
 //! `target/tmp/browser/` and its path printed.
 //!
 //! Without Chromium the test is skipped with a notice, unless
@@ -290,7 +291,7 @@ async fn the_ide_works_in_a_browser_without_network() {
     let token = world.token(&world.member).await;
     let ordered = app
         .graphql(
-            "mutation($input: OrderLaptopInput!) { orderLaptop(input: $input) { ticket { reference } } }",
+            "mutation($input: OrderLaptopInput!) { orderLaptop(input: $input) { ticket { id reference } } }",
             json!({ "input": {
                 "recipientName": "Amina Haddad", "street": "Lorrainestrasse 12", "postalCode": "3013",
                 "city": "Bern", "phone": "079 123 45 67", "forLearning": false,
@@ -445,6 +446,68 @@ async fn the_ide_works_in_a_browser_without_network() {
         ))
         .await;
     assert_eq!(shown, json!(true), "the result pane shows {reference}");
+
+    // A subscription, run from the page over /graphql/ws with the token
+    // of the headers pane, lists the events as they come.
+    browser
+        .replace_query(
+            "subscription Live {\n  ticketEvents {\n    kind status\n    ticket { reference status }\n  }\n}\n",
+        )
+        .await;
+    browser.press("Enter", 13, 2).await;
+    tokio::time::timeout(STEP, async {
+        while app.state.live.subscribers() < 1 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the page subscribes");
+    let staff = world.token(&world.staff).await;
+    let moved = app
+        .graphql(
+            "mutation($input: TransitionTicketInput!) { transitionTicket(input: $input) { ticket { status } } }",
+            json!({ "input": { "ticketId": ordered["data"]["orderLaptop"]["ticket"]["id"], "to": "QUEUED" } }),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(
+        moved["data"]["transitionTicket"]["ticket"]["status"], "QUEUED",
+        "{moved}"
+    );
+    let live = browser
+        .wait_for(
+            "(() => { const s = document.getElementById('http-status');
+               return s.textContent.startsWith('Live · 1 event') && document.getElementById('result').textContent; })()",
+            "the subscription's first event",
+        )
+        .await;
+    let events: Value =
+        serde_json::from_str(live.as_str().unwrap_or_default()).expect("JSON events");
+    let event = &events[0]["data"]["ticketEvents"];
+    assert_eq!(event["kind"], "STATUS_CHANGED", "{events}");
+    assert_eq!(event["ticket"]["reference"], reference.as_str(), "{events}");
+    browser.click("#stop").await;
+    tokio::time::timeout(STEP, async {
+        while app.state.live.subscribers() > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("Stop ends the subscription");
+    let sockets: Vec<&str> = browser
+        .events
+        .iter()
+        .filter(|e| e["method"] == "Network.webSocketCreated")
+        .filter_map(|e| e["params"]["url"].as_str())
+        .collect();
+    assert_eq!(
+        sockets,
+        [format!(
+            "{}/graphql/ws",
+            app.address.replacen("http://", "ws://", 1)
+        )],
+        "one socket, to this origin"
+    );
 
     let backend = if std::env::var("TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty()) {
         "postgres"

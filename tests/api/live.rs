@@ -40,7 +40,7 @@ const EVENTS: &str = "subscription($ticket: ID, $organisation: ID) {
 }";
 
 /// A graphql-transport-ws client.
-struct LiveClient {
+pub(crate) struct LiveClient {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
 
@@ -79,7 +79,7 @@ impl LiveClient {
         client
     }
 
-    async fn with_token(address: &str, token: &str) -> Self {
+    pub(crate) async fn with_token(address: &str, token: &str) -> Self {
         Self::connect(address, json!({ "token": token })).await
     }
 
@@ -91,7 +91,7 @@ impl LiveClient {
     }
 
     /// Starts operation `id`.
-    async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+    pub(crate) async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         self.send(json!({
             "id": id,
             "type": "subscribe",
@@ -101,7 +101,7 @@ impl LiveClient {
     }
 
     /// The next protocol message; fails after [`WAIT`].
-    async fn next(&mut self) -> Value {
+    pub(crate) async fn next(&mut self) -> Value {
         loop {
             let message = tokio::time::timeout(WAIT, self.socket.next())
                 .await
@@ -135,7 +135,7 @@ impl LiveClient {
 
 /// Waits until `app` has `n` open subscriptions (the protocol has no
 /// "subscribed" message: this is when an event would reach them).
-async fn subscribed(app: &TestApp, n: usize) {
+pub(crate) async fn subscribed(app: &TestApp, n: usize) {
     tokio::time::timeout(WAIT, async {
         while app.state.live.subscribers() < n {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -158,8 +158,8 @@ async fn transition(w: &World, token: &str, ticket: &entity::tickets::Model, to:
     let body = w
         .app
         .graphql(
-            "mutation($id: ID!, $to: TicketStatus!) { transitionTicket(id: $id, to: $to) { ticket { status } } }",
-            json!({ "id": ticket_id(ticket), "to": to }),
+            "mutation($input: TransitionTicketInput!) { transitionTicket(input: $input) { ticket { status } } }",
+            json!({ "input": { "ticketId": ticket_id(ticket), "to": to } }),
             Some(token),
         )
         .await;
@@ -243,8 +243,8 @@ async fn a_staff_subscriber_sees_orders_and_the_invoice_of_a_shipment() {
     let shipped = w
         .app
         .graphql(
-            "mutation($id: ID!, $at: DateTime!) { shipOrder(ticketId: $id, deviceModel: \"T14\", serialNumber: \"S-1\", shippedAt: $at) { ticket { status } } }",
-            json!({ "id": ticket_id(&ready), "at": w.app.now() }),
+            "mutation($input: ShipOrderInput!) { shipOrder(input: $input) { ticket { status } } }",
+            json!({ "input": { "ticketId": ticket_id(&ready), "deviceModel": "T14", "serialNumber": "S-1", "shippedAt": w.app.now() } }),
             Some(&staff),
         )
         .await;
@@ -697,8 +697,13 @@ async fn an_event_published_on_one_instance_reaches_a_subscriber_on_another() {
     let mut live = LiveClient::with_token(&other, &w.token(&w.member).await).await;
     live.subscribe("1", EVENTS, json!({ "ticket": ticket_id(&ticket) }))
         .await;
-    // The subscription is on the other instance: give its first poll a
-    // moment, then publish on this one.
+    let mut local = LiveClient::with_token(&w.app.address, &w.token(&w.member).await).await;
+    local
+        .subscribe("1", EVENTS, json!({ "ticket": ticket_id(&ticket) }))
+        .await;
+    subscribed(&w.app, 1).await;
+    // The first subscription is on the other instance: give its first
+    // poll a moment, then publish on this one.
     tokio::time::sleep(Duration::from_millis(300)).await;
     comment(
         &w,
@@ -709,11 +714,15 @@ async fn an_event_published_on_one_instance_reaches_a_subscriber_on_another() {
     )
     .await;
     transition(&w, &staff, &ticket, "QUEUED").await;
-    let moved = live.next_event("1").await;
-    assert_eq!(moved["kind"], "STATUS_CHANGED", "{moved}");
-    assert_eq!(moved["ticket"]["status"], "QUEUED");
-    // Exactly once: the publishing instance does not echo its own events.
+    for client in [&mut live, &mut local] {
+        let moved = client.next_event("1").await;
+        assert_eq!(moved["kind"], "STATUS_CHANGED", "{moved}");
+        assert_eq!(moved["ticket"]["status"], "QUEUED");
+    }
+    // Exactly once on either instance: an instance does not take its own
+    // notifications for another's.
     live.expect_silence(Duration::from_millis(300)).await;
+    local.expect_silence(Duration::from_millis(300)).await;
 }
 
 #[tokio::test]
@@ -757,4 +766,26 @@ async fn the_listener_reconnects_after_its_connection_is_killed() {
         arrived["payload"]["data"]["ticketEvents"]["kind"], "COMMENT_ADDED",
         "{arrived}"
     );
+}
+
+#[tokio::test]
+async fn closing_the_subscriptions_completes_each_of_them() {
+    let w = world().await;
+    let mut live = LiveClient::with_token(&w.app.address, &w.token(&w.member).await).await;
+    live.subscribe("1", EVENTS, json!({})).await;
+    live.subscribe("2", EVENTS, json!({})).await;
+    subscribed(&w.app, 2).await;
+    // What a shutdown does before it stops serving.
+    w.app.state.live.close_subscriptions();
+    let mut completed = Vec::new();
+    for _ in 0..2 {
+        let message = live.next().await;
+        assert_eq!(message["type"], "complete", "{message}");
+        completed.push(message["id"].to_string());
+    }
+    completed.sort();
+    assert_eq!(completed, ["\"1\"", "\"2\""]);
+    // Subscribing after the close completes at once.
+    live.subscribe("3", EVENTS, json!({})).await;
+    assert_eq!(live.next().await["type"], "complete");
 }

@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 
 import {
   INTROSPECTION_QUERY, buildSchema, typeToString, namedType, tokenize, analyze, complete,
-  operationNameAt, findLoginToken, withBearer, parseJsonObject, parseHeaders,
+  operationNameAt, operationKindAt, findLoginToken, withBearer, parseJsonObject, parseHeaders,
+  subscriptionUrl, subscribe,
 } from '../../src/playground/core.mjs';
 
 // ------------------------------------------------------------ the schema
@@ -507,5 +508,107 @@ describe('headers and the login token', () => {
     assert.throws(() => parseJsonObject('"x"', 'Variables'), /Variables must be a JSON object/);
     assert.throws(() => parseHeaders('{"X-N": 1}'), /the value of "X-N" must be a string/);
     assert.deepEqual(parseHeaders('{"X-N": "1"}'), { 'X-N': '1' });
+  });
+});
+
+describe('subscriptions', () => {
+  test('operationKindAt names what running at the cursor sends', () => {
+    const doc = 'query A { viewer { id } }\n\nsubscription S { ticketEvents { kind } }\nmutation M { logout }';
+    assert.equal(operationKindAt(doc, 3), 'query');
+    assert.equal(operationKindAt(doc, doc.indexOf('ticketEvents')), 'subscription');
+    assert.equal(operationKindAt(doc, doc.indexOf('logout')), 'mutation');
+    assert.equal(operationKindAt('{ viewer { id } }', 1), 'query');
+    assert.equal(operationKindAt('subscription { ticketEvents { kind } }', 0), 'subscription');
+    assert.equal(operationKindAt('# nothing yet', 0), 'query');
+    // A string that mentions a keyword is no definition.
+    assert.equal(operationKindAt('query { a(s: "subscription {") }', 20), 'query');
+  });
+
+  test('subscriptionUrl is the page origin\'s /graphql/ws', () => {
+    assert.equal(subscriptionUrl({ href: 'http://127.0.0.1:8080/' }), 'ws://127.0.0.1:8080/graphql/ws');
+    assert.equal(subscriptionUrl({ href: 'https://desk.example/?x=1#y' }), 'wss://desk.example/graphql/ws');
+  });
+
+  // A WebSocket stand-in: records what the client sends; the test plays
+  // the server.
+  class FakeSocket {
+    constructor(url, protocol) {
+      FakeSocket.last = this;
+      this.url = url;
+      this.protocol = protocol;
+      this.sent = [];
+      this.readyState = 0;
+      this.closed = null;
+    }
+    send(text) { this.sent.push(JSON.parse(text)); }
+    close(code, reason) { this.closed = { code, reason }; this.readyState = 3; }
+    open() { this.readyState = 1; this.onopen(); }
+    receive(message) { this.onmessage({ data: JSON.stringify(message) }); }
+    drop(code, reason) { this.readyState = 3; this.onclose({ code, reason }); }
+  }
+
+  function start() {
+    const seen = { next: [], errors: [], ends: [] };
+    const handle = subscribe({
+      url: 'ws://h/graphql/ws',
+      WebSocketImpl: FakeSocket,
+      payload: { Authorization: 'Bearer t' },
+      request: { query: 'subscription { ticketEvents { kind } }' },
+      onNext: (p) => seen.next.push(p),
+      onError: (e) => seen.errors.push(e),
+      onEnd: (how) => seen.ends.push(how),
+    });
+    return { handle, seen, socket: FakeSocket.last };
+  }
+
+  test('speaks graphql-transport-ws: init, ack, subscribe, next, complete', () => {
+    const { seen, socket } = start();
+    assert.equal(socket.protocol, 'graphql-transport-ws');
+    assert.equal(socket.url, 'ws://h/graphql/ws');
+    socket.open();
+    assert.deepEqual(socket.sent, [{ type: 'connection_init', payload: { Authorization: 'Bearer t' } }]);
+    socket.receive({ type: 'connection_ack' });
+    assert.deepEqual(socket.sent[1], {
+      id: '1', type: 'subscribe', payload: { query: 'subscription { ticketEvents { kind } }' },
+    });
+    socket.receive({ type: 'ping' });
+    assert.deepEqual(socket.sent[2], { type: 'pong' });
+    socket.receive({ id: '1', type: 'next', payload: { data: { ticketEvents: { kind: 'COMMENT_ADDED' } } } });
+    socket.receive({ id: '2', type: 'next', payload: { data: 'not ours' } });
+    assert.deepEqual(seen.next, [{ data: { ticketEvents: { kind: 'COMMENT_ADDED' } } }]);
+    socket.receive({ id: '1', type: 'complete' });
+    socket.drop(1000, 'done');
+    assert.deepEqual(seen.ends, [{ complete: true, code: 1000, reason: '' }], 'ends once');
+    assert.equal(socket.closed.code, 1000);
+  });
+
+  test('a refused connection ends with its close code', () => {
+    const { seen, socket } = start();
+    socket.open();
+    socket.drop(4403, 'Forbidden');
+    assert.deepEqual(seen.ends, [{ complete: false, code: 4403, reason: 'Forbidden' }]);
+    assert.equal(socket.sent.length, 1, 'nothing subscribed without an ack');
+  });
+
+  test('an error message goes to onError; stop completes the operation', () => {
+    const { handle, seen, socket } = start();
+    socket.open();
+    socket.receive({ type: 'connection_ack' });
+    socket.receive({ id: '1', type: 'error', payload: [{ message: 'bad' }] });
+    assert.deepEqual(seen.errors, [[{ message: 'bad' }]]);
+    handle.stop();
+    assert.deepEqual(socket.sent.at(-1), { id: '1', type: 'complete' });
+    assert.equal(socket.closed.code, 1000);
+    assert.equal(seen.ends.length, 1);
+    handle.stop();
+    socket.drop(1000, 'stopped');
+    assert.equal(seen.ends.length, 1, 'ends once');
+  });
+
+  test('garbage from the server is ignored', () => {
+    const { seen, socket } = start();
+    socket.open();
+    socket.onmessage({ data: 'not json' });
+    assert.deepEqual(seen, { next: [], errors: [], ends: [] });
   });
 });

@@ -8,6 +8,9 @@
 //!   the server's policy module;
 //! - [`battery`] runs every read operation as each user of the world and
 //!   compares each answer with the oracle;
+//! - [`subscriptions`] subscribes each user of the world to `ticketEvents`,
+//!   publishes an event for each ticket, comment and invoice of the world,
+//!   and compares what each user receives with the oracle;
 //! - [`coverage`] walks the exported schema and fails when an object type,
 //!   a field, an argument or a root field is not read by the battery, so
 //!   that the battery grows with the schema.
@@ -25,6 +28,10 @@
 //! each user sends 4 GraphQL requests (the 8 operations, grouped within the
 //! complexity limit) and one download per attachment of its world, about
 //! 1,500 requests and 3,000 downloads in all, some 97,000 SQL statements.
+//! The subscription check adds, per world, one WebSocket per user, one
+//! published event per ticket, comment and invoice, the delivery checks
+//! (a token check and a scoped read per event a user's organisation
+//! touches), and a quiet wait of 150 ms after the last expected event.
 //! SQLite: 37 s; PostgreSQL: 44 s. The server's debug build spends about
 //! 0.5 ms per statement, so the time follows the number of lookups (users ×
 //! objects per world), not the number of requests: one request per
@@ -37,6 +44,7 @@ pub mod battery;
 mod coverage;
 pub mod model;
 pub mod oracle;
+mod subscriptions;
 pub mod world;
 
 use std::cell::RefCell;
@@ -166,11 +174,12 @@ async fn check_world_with(
         .map(|user| battery::run(app, model, &plan, user));
     // Every user at once; the answers come back in the users' order, so
     // the first disagreement reported is the same from run to run.
-    let found: Vec<String> = futures_util::future::join_all(runs)
+    let mut found: Vec<String> = futures_util::future::join_all(runs)
         .await
         .into_iter()
         .flatten()
         .collect();
+    found.extend(subscriptions::run(app, model, &inserted).await);
     if found.is_empty() {
         return Ok(());
     }
