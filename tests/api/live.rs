@@ -650,6 +650,40 @@ async fn the_socket_serves_subscriptions_only_and_checks_its_arguments() {
     assert!(failed.is_err(), "upgraded without the subprotocol");
 }
 
+#[tokio::test]
+async fn the_socket_applies_the_document_limits_before_validation() {
+    let w = world().await;
+    let mut live = LiveClient::with_token(&w.app.address, &w.token(&w.member).await).await;
+    // `subscription { ...F25 }`, each fragment spreading the one below
+    // twice: 2^25 paths once inlined.
+    let mut bomb = String::from(
+        "subscription { ...F25 } fragment F0 on Subscription { ticketEvents { __typename } }",
+    );
+    for i in 1..=25 {
+        let below = i - 1;
+        bomb.push_str(&format!(
+            " fragment F{i} on Subscription {{ ...F{below} ...F{below} }}"
+        ));
+    }
+    let validations = w.app.state.validations.get();
+    let started = std::time::Instant::now();
+    live.subscribe("bomb", &bomb, json!({})).await;
+    let refused = live.next().await;
+    assert_eq!(
+        error_code(&refused["payload"]),
+        Some("VALIDATION"),
+        "{refused}"
+    );
+    assert_eq!(live.next().await["type"], "complete");
+    assert!(started.elapsed() < Duration::from_secs(1), "refused late");
+    assert_eq!(
+        w.app.state.validations.get(),
+        validations,
+        "the library validated the bomb"
+    );
+    assert_eq!(w.app.state.live.subscribers(), 0);
+}
+
 /// A second instance of the app of `w`, on the same database.
 async fn second_instance(
     w: &World,
