@@ -453,8 +453,10 @@ impl Writer<'_> {
             let recipient = (spec.kind == Kind::LaptopOrder)
                 .then(|| spec.recipient.get(&RECIPIENTS).to_string());
             let updated_at = created_at + Duration::hours(i64::from(spec.minute % 7));
+            // Shipping takes from half an hour to about three months, so
+            // that lead times differ and shipments fall into many buckets.
             let shipped_at = (recipient.is_some() && spec.status.shipped())
-                .then(|| created_at + Duration::days(1));
+                .then(|| created_at + Duration::minutes(30 + i64::from(spec.minute) * 97));
             let for_learning = recipient.is_some().then(|| spec.minute.is_multiple_of(2));
             let (row, order) = TicketFixture {
                 organisation_id: organisation,
