@@ -15,8 +15,8 @@ use std::collections::{HashSet, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{
-    BillingMode, CommentVisibility, Locale, OrganisationKind, Role, TicketKind, TicketStatus,
-    TicketVisibility,
+    BillingMode, CommentVisibility, Locale, OrganisationKind, Role, SubjectTemplate, TicketKind,
+    TicketStatus, TicketVisibility,
 };
 use entity::{invoice_lines, orders, organisations, tickets, users};
 use rand::Rng as _;
@@ -26,11 +26,12 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, TransactionTra
 
 use crate::domain::{ParsedOrder, RawOrder};
 use crate::error::{AppError, AppResult};
+use crate::i18n::EventNote;
 use crate::invoices;
 use crate::invoices::billing::Quarter;
 use crate::policy::{Scope, Viewer};
 use crate::state::AppState;
-use crate::tickets::service::{self, Emails, NewTicket, Shipment, Step};
+use crate::tickets::service::{self, Emails, NewSubject, NewTicket, Shipment, Step};
 use crate::tickets::workflow::{Action, Actor};
 
 /// A login created by the seed, to print for the person who started it.
@@ -516,7 +517,7 @@ async fn write_demo_data(
                     Actor::Staff,
                     Step::Move {
                         action: Action::Queue,
-                        note: Some("Waiting for stock".to_owned()),
+                        note: Some(EventNote::Written("Waiting for stock".to_owned())),
                         internal_note: None,
                     },
                 ),
@@ -545,7 +546,7 @@ async fn write_demo_data(
                     Actor::Invoicing,
                     Step::Move {
                         action: Action::MarkBilled,
-                        note: Some("Invoice paid".to_owned()),
+                        note: None,
                         internal_note: None,
                     },
                 ),
@@ -608,10 +609,11 @@ async fn write_demo_data(
                 organisation_id: org.id,
                 created_by_id: shipped_ticket.created_by_id,
                 kind: TicketKind::DeliveryIssue,
-                subject: service::subject(&format!(
-                    "Delivery problem on {}",
-                    shipped_ticket.reference
-                )),
+                subject: NewSubject::Catalogue {
+                    template: SubjectTemplate::DeliveryIssue,
+                    param: shipped_ticket.reference.clone(),
+                    locale: Locale::En,
+                },
                 description: Some("The screen arrived cracked.".to_owned()),
                 internal_reference: shipped_ticket.internal_reference.clone(),
                 related_ticket_id: Some(shipped_ticket.id),

@@ -181,6 +181,44 @@ pub enum TicketEventKind {
     AttachmentAdded,
 }
 
+/// A ticket subject the server writes (`tickets.subject_template`); its
+/// one parameter is `tickets.subject_param`. The text is rendered in the
+/// reader's language when read; `tickets.subject` keeps it in the
+/// creator's language for search.
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SubjectTemplate {
+    /// "Laptop for <recipient>".
+    #[sea_orm(string_value = "LAPTOP_ORDER")]
+    LaptopOrder,
+    /// "Delivery problem on <reference of the order's ticket>".
+    #[sea_orm(string_value = "DELIVERY_ISSUE")]
+    DeliveryIssue,
+}
+
+/// An event note the server writes (`ticket_events.note_template`); its
+/// one parameter is `ticket_events.note_param`. Rendered in the reader's
+/// language when read; `ticket_events.note` keeps it worded in English.
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NoteTemplate {
+    /// "Tracking number <number>", on a SHIPPED event.
+    #[sea_orm(string_value = "TRACKING_NUMBER")]
+    TrackingNumber,
+    /// "Invoice <number>", on an INVOICED event.
+    #[sea_orm(string_value = "INVOICE_ISSUED")]
+    InvoiceIssued,
+    /// "Invoice <number> paid", on the change to BILLED.
+    #[sea_orm(string_value = "INVOICE_PAID")]
+    InvoicePaid,
+}
+
 /// Who may read a comment.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -286,6 +324,8 @@ mod tests {
         serde_uses_the_database_strings::<BillingMode>();
         serde_uses_the_database_strings::<Role>();
         serde_uses_the_database_strings::<Locale>();
+        serde_uses_the_database_strings::<SubjectTemplate>();
+        serde_uses_the_database_strings::<NoteTemplate>();
         serde_uses_the_database_strings::<ResetPurpose>();
         serde_uses_the_database_strings::<TicketKind>();
         serde_uses_the_database_strings::<TicketStatus>();

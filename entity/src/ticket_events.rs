@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::{TicketEventKind, TicketStatus};
+use crate::enums::{NoteTemplate, TicketEventKind, TicketStatus};
 
 /// One entry in a ticket's history.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -27,6 +27,11 @@ pub struct Model {
     /// Free text, e.g. the reason of a cancellation.
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
+    /// When the server wrote the note: which text, rendered in the
+    /// reader's language on read.
+    pub note_template: Option<NoteTemplate>,
+    /// The template's parameter (tracking or invoice number).
+    pub note_param: Option<String>,
     /// When it happened.
     pub created_at: DateTimeUtc,
 }

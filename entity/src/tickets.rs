@@ -5,7 +5,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::{TicketKind, TicketStatus};
+use crate::enums::{SubjectTemplate, TicketKind, TicketStatus};
 
 /// A request in the service desk.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -27,6 +27,11 @@ pub struct Model {
     pub status: TicketStatus,
     /// One-line summary.
     pub subject: String,
+    /// When the server wrote the subject: which text, rendered in the
+    /// reader's language on read.
+    pub subject_template: Option<SubjectTemplate>,
+    /// The template's parameter (recipient name or ticket reference).
+    pub subject_param: Option<String>,
     /// Longer description, if any.
     #[sea_orm(column_type = "Text", nullable)]
     pub description: Option<String>,

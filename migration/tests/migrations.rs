@@ -6,9 +6,9 @@
 //! line per order, the `gem` counter).
 
 use entity::enums::{
-    BillingMode, CommentVisibility, EmailKind, EmailStatus, InvoiceStatus, Locale,
-    OrganisationKind, ResetPurpose, Role, TicketEventKind, TicketKind, TicketStatus,
-    TicketVisibility,
+    BillingMode, CommentVisibility, EmailKind, EmailStatus, InvoiceStatus, Locale, NoteTemplate,
+    OrganisationKind, ResetPurpose, Role, SubjectTemplate, TicketEventKind, TicketKind,
+    TicketStatus, TicketVisibility,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm_migration::sea_orm::{
@@ -371,6 +371,16 @@ async fn enum_checks_list_exactly_the_entity_values() {
         ("email_outbox", "kind", values_of::<EmailKind>()),
         ("email_outbox", "locale", values_of::<Locale>()),
         ("email_outbox", "status", values_of::<EmailStatus>()),
+        (
+            "tickets",
+            "subject_template",
+            values_of::<SubjectTemplate>(),
+        ),
+        (
+            "ticket_events",
+            "note_template",
+            values_of::<NoteTemplate>(),
+        ),
     ];
     for (table, column, values) in cases {
         assert_eq!(
@@ -505,7 +515,9 @@ async fn entities_round_trip_through_the_schema() {
         created_by_id: 1,
         kind: TicketKind::LaptopOrder,
         status: TicketStatus::ReadyForBilling,
-        subject: "Laptop".into(),
+        subject: "Laptop for R".into(),
+        subject_template: Some(SubjectTemplate::LaptopOrder),
+        subject_param: Some("R".into()),
         description: None,
         internal_reference: Some("case-7".into()),
         related_ticket_id: None,
@@ -709,4 +721,103 @@ async fn status_changed_at_is_backfilled_from_the_history() {
     )
     .await;
     assert!(refused.is_err(), "a NULL status_changed_at was accepted");
+}
+
+/// The texts the server wrote before templates existed get their template
+/// and parameter back when the columns arrive, in whichever language they
+/// were worded; a text a person typed stays as it is.
+#[tokio::test]
+async fn server_texts_get_their_templates_back() {
+    let test = empty().await;
+    let db = &test.db;
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261203_160000_add_server_text_templates")
+        .expect("the migration is listed");
+    Migrator::up(db, Some(u32::try_from(before).expect("a count")))
+        .await
+        .expect("migrations before it");
+    let t = "'2026-01-01T00:00:00Z'";
+    for sql in [
+        "INSERT INTO organisations (name, kind, created_at, updated_at) \
+         VALUES ('Partner', 'PARTNER', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+            .to_owned(),
+        "INSERT INTO users (organisation_id, email, display_name, role, created_at, updated_at) \
+         VALUES (1, 'a@example.ch', 'A', 'PARTNER_MEMBER', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+            .to_owned(),
+        format!(
+            "INSERT INTO tickets (organisation_id, reference, created_by_id, kind, subject, related_ticket_id, created_at, updated_at, status_changed_at) \
+             VALUES (1, 'GEM-1', 1, 'LAPTOP_ORDER', 'Laptop für Zoé Müller', NULL, {t}, {t}, {t}), \
+                    (1, 'GEM-2', 1, 'LAPTOP_ORDER', 'Un portable, vite', NULL, {t}, {t}, {t}), \
+                    (1, 'GEM-3', 1, 'DELIVERY_ISSUE', 'Problème de livraison sur GEM-1', 1, {t}, {t}, {t})"
+        ),
+        format!(
+            "INSERT INTO orders (organisation_id, ticket_id, recipient_name, street, postal_code, city, phone, created_at, updated_at) \
+             VALUES (1, 1, 'Zoé Müller', 'Rue 1', '1000', 'Lausanne', '+41211234567', {t}, {t}), \
+                    (1, 2, 'Zoé Müller', 'Rue 1', '1000', 'Lausanne', '+41211234567', {t}, {t})"
+        ),
+        format!(
+            "INSERT INTO ticket_events (organisation_id, ticket_id, kind, from_status, to_status, note, created_at) \
+             VALUES (1, 1, 'SHIPPED', 'READY_TO_SHIP', 'READY_FOR_BILLING', 'Numéro de suivi 99.00.1', {t}), \
+                    (1, 1, 'INVOICED', NULL, NULL, 'Invoice 2026-000001', {t}), \
+                    (1, 1, 'STATUS_CHANGED', 'READY_FOR_BILLING', 'BILLED', 'Invoice 2026-000001 paid', {t}), \
+                    (1, 1, 'STATUS_CHANGED', 'REVIEW', 'QUEUED', 'Invoice me later', {t})"
+        ),
+    ] {
+        exec(db, &sql).await.expect(&sql);
+    }
+    Migrator::up(db, None)
+        .await
+        .expect("the rest of the migrations");
+
+    use entity::{ticket_events, tickets};
+    use sea_orm_migration::sea_orm::{EntityTrait as _, QueryOrder as _};
+    let subjects: Vec<_> = tickets::Entity::find()
+        .order_by_asc(tickets::Column::Id)
+        .all(db)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|t| (t.subject_template, t.subject_param))
+        .collect();
+    assert_eq!(
+        subjects,
+        vec![
+            (
+                Some(SubjectTemplate::LaptopOrder),
+                Some("Zoé Müller".to_owned())
+            ),
+            (None, None),
+            (
+                Some(SubjectTemplate::DeliveryIssue),
+                Some("GEM-1".to_owned())
+            ),
+        ]
+    );
+    let notes: Vec<_> = ticket_events::Entity::find()
+        .order_by_asc(ticket_events::Column::Id)
+        .all(db)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|e| (e.note_template, e.note_param))
+        .collect();
+    assert_eq!(
+        notes,
+        vec![
+            (
+                Some(NoteTemplate::TrackingNumber),
+                Some("99.00.1".to_owned())
+            ),
+            (
+                Some(NoteTemplate::InvoiceIssued),
+                Some("2026-000001".to_owned())
+            ),
+            (
+                Some(NoteTemplate::InvoicePaid),
+                Some("2026-000001".to_owned())
+            ),
+            (None, None),
+        ]
+    );
 }

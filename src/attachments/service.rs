@@ -31,6 +31,7 @@ use super::detect::{self, FileType};
 use super::domain::sanitize_file_name;
 use super::storage::Storage;
 use crate::error::{AppError, AppResult, Invalid};
+use crate::i18n::EventNote;
 use crate::policy::Scope;
 use crate::state::AppState;
 use crate::tickets::events::{self, NewEvent};
@@ -148,7 +149,7 @@ pub async fn store_and_record(
             actor_id: Some(uploader_id),
             from: None,
             to: None,
-            note: Some(&file.file_name),
+            note: Some(&EventNote::Written(file.file_name.clone())),
         },
         now,
     )
@@ -298,6 +299,8 @@ mod tests {
             kind: entity::enums::TicketKind::LaptopOrder,
             status,
             subject: "Laptop".into(),
+            subject_template: None,
+            subject_param: None,
             description: None,
             internal_reference: None,
             related_ticket_id: None,

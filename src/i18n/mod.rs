@@ -17,7 +17,9 @@
 
 use axum::http::HeaderMap;
 use axum::http::header::ACCEPT_LANGUAGE;
-use entity::enums::{Locale, TicketKind, TicketStatus};
+use std::borrow::Cow;
+
+use entity::enums::{Locale, NoteTemplate, SubjectTemplate, TicketKind, TicketStatus};
 use serde_json::{Map, Value};
 
 use crate::error::Reason;
@@ -310,7 +312,7 @@ pub const fn kind_label(kind: TicketKind, locale: Locale) -> &'static str {
 }
 
 /// The subject of a laptop order's ticket.
-pub fn laptop_order_subject(locale: Locale, recipient: &str) -> String {
+fn laptop_order_subject(locale: Locale, recipient: &str) -> String {
     match locale {
         Locale::Fr => format!("Ordinateur portable pour {recipient}"),
         Locale::De => format!("Laptop für {recipient}"),
@@ -320,7 +322,7 @@ pub fn laptop_order_subject(locale: Locale, recipient: &str) -> String {
 }
 
 /// The subject of a delivery issue's ticket.
-pub fn delivery_issue_subject(locale: Locale, reference: &str) -> String {
+fn delivery_issue_subject(locale: Locale, reference: &str) -> String {
     match locale {
         Locale::Fr => format!("Problème de livraison sur {reference}"),
         Locale::De => format!("Lieferproblem bei {reference}"),
@@ -330,12 +332,78 @@ pub fn delivery_issue_subject(locale: Locale, reference: &str) -> String {
 }
 
 /// The note of a SHIPPED event that carries a tracking number.
-pub fn tracking_note(locale: Locale, tracking_number: &str) -> String {
+fn tracking_note(locale: Locale, tracking_number: &str) -> String {
     match locale {
         Locale::Fr => format!("Numéro de suivi {tracking_number}"),
         Locale::De => format!("Sendungsnummer {tracking_number}"),
         Locale::It => format!("Numero di tracciamento {tracking_number}"),
         Locale::En => format!("Tracking number {tracking_number}"),
+    }
+}
+
+/// The note of an INVOICED event.
+fn invoice_issued_note(locale: Locale, number: &str) -> String {
+    match locale {
+        Locale::Fr => format!("Facture {number}"),
+        Locale::De => format!("Rechnung {number}"),
+        Locale::It => format!("Fattura {number}"),
+        Locale::En => format!("Invoice {number}"),
+    }
+}
+
+/// The note of the change to BILLED when an invoice is paid.
+fn invoice_paid_note(locale: Locale, number: &str) -> String {
+    match locale {
+        Locale::Fr => format!("Facture {number} payée"),
+        Locale::De => format!("Rechnung {number} bezahlt"),
+        Locale::It => format!("Fattura {number} pagata"),
+        Locale::En => format!("Invoice {number} paid"),
+    }
+}
+
+/// A ticket subject the server writes, in `locale`.
+pub fn subject(template: SubjectTemplate, param: &str, locale: Locale) -> String {
+    match template {
+        SubjectTemplate::LaptopOrder => laptop_order_subject(locale, param),
+        SubjectTemplate::DeliveryIssue => delivery_issue_subject(locale, param),
+    }
+}
+
+/// An event note the server writes, in `locale`.
+pub fn note(template: NoteTemplate, param: &str, locale: Locale) -> String {
+    match template {
+        NoteTemplate::TrackingNumber => tracking_note(locale, param),
+        NoteTemplate::InvoiceIssued => invoice_issued_note(locale, param),
+        NoteTemplate::InvoicePaid => invoice_paid_note(locale, param),
+    }
+}
+
+/// The note of a ticket event: what a person wrote, shown as written, or
+/// a text of this catalogue, stored as its template and parameter and
+/// worded in each reader's language when read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventNote {
+    /// Written by a person (a reason, a note for the partner, a file name).
+    Written(String),
+    /// Written by the server: a template and its one parameter.
+    Catalogue(NoteTemplate, String),
+}
+
+impl EventNote {
+    /// The note in `locale`.
+    pub fn render(&self, locale: Locale) -> Cow<'_, str> {
+        match self {
+            Self::Written(text) => Cow::Borrowed(text),
+            Self::Catalogue(template, param) => Cow::Owned(note(*template, param, locale)),
+        }
+    }
+
+    /// The template and its parameter, when the server wrote the note.
+    pub fn template(&self) -> Option<(NoteTemplate, &str)> {
+        match self {
+            Self::Written(_) => None,
+            Self::Catalogue(template, param) => Some((*template, param)),
+        }
     }
 }
 

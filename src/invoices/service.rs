@@ -23,8 +23,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use entity::enums::{
-    BillingMode, EmailKind, InvoiceStatus, OrganisationKind, TicketEventKind, TicketKind,
-    TicketStatus,
+    BillingMode, EmailKind, InvoiceStatus, NoteTemplate, OrganisationKind, TicketEventKind,
+    TicketKind, TicketStatus,
 };
 use entity::{invoice_lines, invoices, orders, organisations, tickets};
 use sea_orm::ActiveValue::Set;
@@ -38,6 +38,7 @@ use super::billing::{self, Prices, Quarter, zurich_date};
 use super::csv;
 use crate::domain::{Cents, multi_line};
 use crate::error::{AppError, AppResult, Invalid};
+use crate::i18n::EventNote;
 use crate::live::LiveEvent;
 use crate::notifications::templates::{self, InvoiceNews};
 use crate::notifications::{self, EmailAttachment, OutgoingEmail};
@@ -199,7 +200,10 @@ async fn issue(
                 actor_id,
                 from: None,
                 to: None,
-                note: Some(&format!("Invoice {}", invoice.number)),
+                note: Some(&EventNote::Catalogue(
+                    NoteTemplate::InvoiceIssued,
+                    invoice.number.clone(),
+                )),
             },
             now,
         )
@@ -606,7 +610,10 @@ pub async fn pay_in(
         .await?;
     let step = Step::Move {
         action: Action::MarkBilled,
-        note: Some(format!("Invoice {} paid", invoice.number)),
+        note: Some(EventNote::Catalogue(
+            NoteTemplate::InvoicePaid,
+            invoice.number.clone(),
+        )),
         internal_note: None,
     };
     for line in lines {

@@ -3,6 +3,8 @@
 
 use entity::enums::{Locale, TicketStatus};
 
+use crate::i18n::EventNote;
+
 /// Subject and body of a password-reset or invitation email.
 ///
 /// The seed's warning is repeated: one login may be shared by several
@@ -71,10 +73,11 @@ pub fn password_email(
 pub enum TicketNews<'a> {
     /// The request was registered.
     Created,
-    /// The status changed to `status`, with the note given, if any.
+    /// The status changed to `status`, with the note given, if any
+    /// (worded in the email's language when the server wrote it).
     StatusChanged {
         status: TicketStatus,
-        note: Option<&'a str>,
+        note: Option<&'a EventNote>,
     },
     /// Staff replied publicly.
     StaffReply { author: &'a str, body: &'a str },
@@ -137,7 +140,7 @@ pub fn ticket_email(
         TicketNews::StatusChanged { status, note } => {
             let status = status_label(status, locale);
             let note = note
-                .map(|n| format!("\n{note_label}: {n}\n"))
+                .map(|n| format!("\n{note_label}: {}\n", n.render(locale)))
                 .unwrap_or_default();
             (
                 format!("{reference}: {status}"),

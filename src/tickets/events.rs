@@ -2,7 +2,7 @@
 //! the change's transaction ("nothing is ever updated without an event").
 
 use chrono::{DateTime, Utc};
-use entity::enums::{TicketEventKind, TicketStatus};
+use entity::enums::{Locale, TicketEventKind, TicketStatus};
 use entity::{ticket_events, tickets};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use crate::error::AppResult;
+use crate::i18n::EventNote;
 
 /// One entry of a ticket's history.
 #[derive(Debug, Clone)]
@@ -20,7 +21,9 @@ pub struct NewEvent<'a> {
     pub actor_id: Option<i64>,
     pub from: Option<TicketStatus>,
     pub to: Option<TicketStatus>,
-    pub note: Option<&'a str>,
+    /// What a person wrote, or a text of the catalogue (stored as its
+    /// template and worded in each reader's language).
+    pub note: Option<&'a EventNote>,
 }
 
 /// Writes `event` for `ticket` on `db` (the change's transaction), and
@@ -46,7 +49,14 @@ pub async fn record(
         kind: Set(event.kind),
         from_status: Set(event.from),
         to_status: Set(event.to),
-        note: Set(event.note.map(str::to_owned)),
+        // A catalogue note is also kept in English, for whoever reads
+        // the table itself.
+        note: Set(event.note.map(|note| note.render(Locale::En).into_owned())),
+        note_template: Set(event.note.and_then(EventNote::template).map(|(t, _)| t)),
+        note_param: Set(event
+            .note
+            .and_then(EventNote::template)
+            .map(|(_, param)| param.to_owned())),
         created_at: Set(now),
         ..Default::default()
     }

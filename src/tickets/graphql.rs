@@ -539,7 +539,7 @@ impl TicketsMutation {
         };
         let step_ = service::Step::Move {
             action,
-            note,
+            note: note.map(crate::i18n::EventNote::Written),
             internal_note,
         };
         let ticket = step(ctx, ticket_id, step_, input.expected_version).await?;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{
-    CommentVisibility, EmailKind, Locale, OrganisationKind, Role, TicketEventKind, TicketKind,
-    TicketStatus,
+    CommentVisibility, EmailKind, Locale, NoteTemplate, OrganisationKind, Role, SubjectTemplate,
+    TicketEventKind, TicketKind, TicketStatus,
 };
 use entity::{comments, invoice_lines, orders, tickets, users};
 use sea_orm::ActiveValue::Set;
@@ -21,6 +21,7 @@ use crate::attachments;
 use crate::attachments::service::PreparedFile;
 use crate::domain::{ParsedOrder, multi_line, optional_single_line, single_line};
 use crate::error::{AppError, AppResult, FieldErrors, Invalid};
+use crate::i18n::EventNote;
 use crate::live::LiveEvent;
 use crate::notifications::templates::{self, TicketNews};
 use crate::notifications::{self, OutgoingEmail};
@@ -336,10 +337,24 @@ pub(crate) struct NewTicket {
     pub organisation_id: i64,
     pub created_by_id: i64,
     pub kind: TicketKind,
-    pub subject: String,
+    pub subject: NewSubject,
     pub description: Option<String>,
     pub internal_reference: Option<String>,
     pub related_ticket_id: Option<i64>,
+}
+
+/// The subject of a ticket to open.
+pub(crate) enum NewSubject {
+    /// Typed by the person who asks (a question).
+    Written(String),
+    /// Worded by the server from the catalogue: kept as template and
+    /// parameter so that each reader reads it in their language, and
+    /// stored worded in `locale` (the creator's) for search.
+    Catalogue {
+        template: SubjectTemplate,
+        param: String,
+        locale: Locale,
+    },
 }
 
 /// Opens a ticket in REVIEW under the next GEM reference, with its
@@ -350,13 +365,27 @@ pub(crate) async fn open_ticket(
     now: DateTime<Utc>,
 ) -> AppResult<tickets::Model> {
     let reference = next_reference(txn).await?;
+    let (text, template, param) = match new.subject {
+        NewSubject::Written(text) => (text, None, None),
+        NewSubject::Catalogue {
+            template,
+            param,
+            locale,
+        } => (
+            subject(&crate::i18n::subject(template, &param, locale)),
+            Some(template),
+            Some(param),
+        ),
+    };
     let ticket = tickets::ActiveModel {
         organisation_id: Set(new.organisation_id),
         reference: Set(reference.as_str().to_owned()),
         created_by_id: Set(new.created_by_id),
         kind: Set(new.kind),
         status: Set(TicketStatus::Review),
-        subject: Set(new.subject),
+        subject: Set(text),
+        subject_template: Set(template),
+        subject_param: Set(param),
         description: Set(new.description),
         internal_reference: Set(new.internal_reference),
         related_ticket_id: Set(new.related_ticket_id),
@@ -499,7 +528,7 @@ pub async fn ask_question(
                 organisation_id: organisation.id,
                 created_by_id: viewer.user_id,
                 kind: TicketKind::Other,
-                subject: new.subject.clone(),
+                subject: NewSubject::Written(new.subject.clone()),
                 description: Some(new.description.clone()),
                 internal_reference: None,
                 related_ticket_id: None,
@@ -541,10 +570,11 @@ pub(crate) async fn place_order(
             organisation_id,
             created_by_id: creator.id,
             kind: TicketKind::LaptopOrder,
-            subject: subject(&crate::i18n::laptop_order_subject(
-                creator.locale,
-                order.recipient_name(),
-            )),
+            subject: NewSubject::Catalogue {
+                template: SubjectTemplate::LaptopOrder,
+                param: order.recipient_name().to_owned(),
+                locale: creator.locale,
+            },
             description: None,
             internal_reference: order.internal_reference().map(str::to_owned),
             related_ticket_id: None,
@@ -717,7 +747,7 @@ pub enum Step {
     /// internal one (an INTERNAL comment, staff only).
     Move {
         action: Action,
-        note: Option<String>,
+        note: Option<EventNote>,
         internal_note: Option<String>,
     },
     /// `cancelTicket`, with its reason.
@@ -804,7 +834,7 @@ pub(crate) async fn take_step(
 ) -> AppResult<tickets::Model> {
     let (action, note) = match step {
         Step::Move { action, note, .. } => (*action, note.clone()),
-        Step::Cancel { reason } => (Action::Cancel, Some(reason.clone())),
+        Step::Cancel { reason } => (Action::Cancel, Some(EventNote::Written(reason.clone()))),
         // Worded below, once the ticket is claimed (the claim must be the
         // transaction's first statement).
         Step::Ship(_) => (Action::Ship, None),
@@ -829,11 +859,11 @@ pub(crate) async fn take_step(
     }
     let mut note = note;
     if let Step::Ship(shipment) = step {
-        // The note is for the partner: in the language of the ticket's
-        // creator, like the email that carries it.
         if let Some(number) = &shipment.tracking_number {
-            let locale = creator_locale(txn, ticket.created_by_id).await?;
-            note = Some(crate::i18n::tracking_note(locale, number));
+            note = Some(EventNote::Catalogue(
+                NoteTemplate::TrackingNumber,
+                number.clone(),
+            ));
         }
         let shipped = orders::Entity::update_many()
             .col_expr(
@@ -888,7 +918,7 @@ pub(crate) async fn take_step(
             actor_id: Some(viewer.user_id),
             from: Some(ticket.status),
             to: Some(to),
-            note: note.as_deref(),
+            note: note.as_ref(),
         },
         now,
     )
@@ -898,7 +928,7 @@ pub(crate) async fn take_step(
         ticket,
         TicketNews::StatusChanged {
             status: to,
-            note: note.as_deref(),
+            note: note.as_ref(),
         },
         now,
         emails,
@@ -952,10 +982,11 @@ pub async fn report_delivery_issue(
                 organisation_id: shipped.organisation_id,
                 created_by_id: viewer.user_id,
                 kind: TicketKind::DeliveryIssue,
-                subject: subject(&crate::i18n::delivery_issue_subject(
+                subject: NewSubject::Catalogue {
+                    template: SubjectTemplate::DeliveryIssue,
+                    param: shipped.reference.clone(),
                     locale,
-                    &shipped.reference,
-                )),
+                },
                 description: Some(description),
                 internal_reference: shipped.internal_reference.clone(),
                 related_ticket_id: Some(shipped.id),

@@ -151,11 +151,20 @@ impl Ticket {
         Ok(crate::i18n::kind_label(self.0.kind, ctx.request()?.locale))
     }
 
-    /// A short title. The server writes it for laptop orders ("Laptop
-    /// for Anna Muster") and delivery issues, once, in the language of the
-    /// user who creates the ticket; it is not translated afterwards.
-    async fn subject(&self) -> &str {
-        &self.0.subject
+    /// A short title (at most 200 characters). The server writes it for
+    /// laptop orders ("Laptop for Anna Muster") and delivery issues, and
+    /// words it in the viewer's language at every read (like
+    /// `statusLabel`); the subject of a question stays as its author typed
+    /// it.
+    async fn subject(&self, ctx: &Context<'_>) -> AppResult<String> {
+        Ok(match (self.0.subject_template, &self.0.subject_param) {
+            (Some(template), Some(param)) => super::service::subject(&crate::i18n::subject(
+                template,
+                param,
+                ctx.request()?.locale,
+            )),
+            _ => self.0.subject.clone(),
+        })
     }
 
     /// Free text of a delivery issue or other request.
@@ -493,9 +502,18 @@ impl TicketEvent {
         self.0.to_status.map(Into::into)
     }
 
-    /// The reason or remark given with the change.
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
+    /// The reason or remark given with the change, or the file's name.
+    /// Notes the server writes (a tracking number on SHIPPED, the invoice
+    /// on INVOICED, "invoice paid" on the change to BILLED) are worded in
+    /// the viewer's language at every read; notes people write stay as
+    /// written.
+    async fn note(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
+        Ok(match (self.0.note_template, &self.0.note_param) {
+            (Some(template), Some(param)) => {
+                Some(crate::i18n::note(template, param, ctx.request()?.locale))
+            }
+            _ => self.0.note.clone(),
+        })
     }
 
     /// Who acted; null for the system.

@@ -449,7 +449,7 @@ async fn ship_order_takes_one_input_and_a_bad_date_names_its_field() {
         .await;
     let ticket = &body["data"]["shipOrder"]["ticket"];
     assert_eq!(ticket["status"], "READY_FOR_BILLING", "{body}");
-    // The note is for the partner, in the creator's language (French).
+    // The note is worded in the reader's language (this staff user reads French).
     assert_eq!(ticket["events"]["nodes"][0]["kind"], "SHIPPED", "{body}");
     assert_eq!(
         ticket["events"]["nodes"][0]["note"], "Numéro de suivi 99.1",
@@ -706,5 +706,142 @@ async fn an_invitation_is_pending_resent_then_accepted() {
     assert!(
         body["data"]["user"]["invitationPending"].is_null(),
         "{body}"
+    );
+}
+
+/// The texts the server writes into a ticket (its subject, and the notes
+/// of shipping, invoicing and payment) are worded in each reader's
+/// language at every read, not once in the creator's: the German creator,
+/// the Italian staff member and an English colleague each read their own.
+#[tokio::test]
+async fn server_written_texts_follow_each_readers_language() {
+    let w = world().await;
+    set_locale(&w.app, w.member.user.id, Locale::De).await;
+    set_locale(&w.app, w.staff.user.id, Locale::It).await;
+    set_locale(&w.app, w.manager.user.id, Locale::En).await;
+    let member = w.token(&w.member).await;
+    let staff = w.token(&w.staff).await;
+    let manager = w.token(&w.manager).await;
+    let ok = |body: Value| {
+        assert!(body["errors"].is_null(), "{body}");
+        body["data"].clone()
+    };
+
+    let ordered = ok(w
+        .app
+        .graphql(
+            ORDER,
+            json!({ "input": {
+                "recipientName": "Zoé Müller", "street": "Rue du Lac 3",
+                "postalCode": "1003", "city": "Lausanne", "phone": "+41 21 123 45 67"
+            } }),
+            Some(&member),
+        )
+        .await);
+    let id = ordered["orderLaptop"]["ticket"]["id"].clone();
+    ok(w.app
+        .graphql(
+            "mutation($id: ID!) { transitionTicket(input: {ticketId: $id, to: READY_TO_SHIP}) { ticket { status } } }",
+            json!({ "id": id }),
+            Some(&staff),
+        )
+        .await);
+    ok(w.app
+        .graphql(
+            "mutation($id: ID!, $at: DateTime!) { shipOrder(input: {ticketId: $id, deviceModel: \"T480\", serialNumber: \"SN1\", shippedAt: $at, trackingNumber: \"99.1\"}) { ticket { status } } }",
+            json!({ "id": id, "at": w.app.now().to_rfc3339() }),
+            Some(&staff),
+        )
+        .await);
+    let invoices = ok(w
+        .app
+        .graphql(
+            "{ invoices(first: 1) { nodes { id number } } }",
+            json!({}),
+            Some(&staff),
+        )
+        .await);
+    let invoice = invoices["invoices"]["nodes"][0].clone();
+    let number = invoice["number"].as_str().expect("an invoice number");
+    ok(w.app
+        .graphql(
+            "mutation($id: ID!, $at: DateTime!) { markInvoicePaid(id: $id, paidAt: $at) { invoice { status } } }",
+            json!({ "id": invoice["id"], "at": w.app.now().to_rfc3339() }),
+            Some(&staff),
+        )
+        .await);
+
+    let read = |token: String| {
+        let app = &w.app;
+        let id = id.clone();
+        async move {
+            let body = app
+                .graphql(
+                    "query($id: ID!) { ticket(id: $id) { subject events { nodes { kind to note } } } }",
+                    json!({ "id": id }),
+                    Some(&token),
+                )
+                .await;
+            assert!(body["errors"].is_null(), "{body}");
+            let ticket = body["data"]["ticket"].clone();
+            let notes: Vec<Value> = ticket["events"]["nodes"]
+                .as_array()
+                .expect("events")
+                .iter()
+                .filter(|e| !e["note"].is_null())
+                .map(|e| e["note"].clone())
+                .collect();
+            (ticket["subject"].clone(), notes)
+        }
+    };
+    let expect = |subject: &str, tracking: &str, issued: String, paid: String| {
+        (
+            Value::from(subject),
+            vec![
+                Value::from(tracking),
+                Value::from(issued),
+                Value::from(paid),
+            ],
+        )
+    };
+    assert_eq!(
+        read(member.clone()).await,
+        expect(
+            "Laptop für Zoé Müller",
+            "Sendungsnummer 99.1",
+            format!("Rechnung {number}"),
+            format!("Rechnung {number} bezahlt"),
+        )
+    );
+    assert_eq!(
+        read(staff).await,
+        expect(
+            "Portatile per Zoé Müller",
+            "Numero di tracciamento 99.1",
+            format!("Fattura {number}"),
+            format!("Fattura {number} pagata"),
+        )
+    );
+    assert_eq!(
+        read(manager).await,
+        expect(
+            "Laptop for Zoé Müller",
+            "Tracking number 99.1",
+            format!("Invoice {number}"),
+            format!("Invoice {number} paid"),
+        )
+    );
+
+    // The creator's email about the shipment says it in German too.
+    let outbox = entity::email_outbox::Entity::find()
+        .all(&w.app.state.db)
+        .await
+        .expect("read the outbox");
+    assert!(
+        outbox
+            .iter()
+            .any(|e| e.to_address == w.member.user.email
+                && e.body_text.contains("Sendungsnummer 99.1")),
+        "no German shipping email: {outbox:?}"
     );
 }
