@@ -1,0 +1,114 @@
+//! What a round cost outside the driver: the server's and the database's
+//! CPU time, read from `/proc`, and the SQL statements the server counted,
+//! read from its `/metrics`.
+
+use std::fs;
+
+/// Linux reports process times in clock ticks of `USER_HZ`, which the
+/// kernel's ABI fixes at 100 per second on every architecture.
+const USER_HZ: f64 = 100.0;
+
+/// The histogram of SQL statements per GraphQL request in `/metrics`.
+const STATEMENTS: &str = "partnerdesk_graphql_request_sql_statements";
+
+/// CPU seconds (user + system) a process has used, threads included.
+pub fn process_cpu(pid: u32) -> Option<f64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    cpu_from_stat(&stat)
+}
+
+/// CPU seconds of every process whose command is `comm` (a database
+/// server's backends and helpers, e.g. `postgres`).
+pub fn processes_cpu(comm: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut found = false;
+    for entry in fs::read_dir("/proc").ok()?.flatten() {
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(this) = fs::read_to_string(path.join("comm")) else {
+            continue;
+        };
+        if this.trim_end() != comm {
+            continue;
+        }
+        if let Some(cpu) = fs::read_to_string(path.join("stat"))
+            .ok()
+            .as_deref()
+            .and_then(cpu_from_stat)
+        {
+            total += cpu;
+            found = true;
+        }
+    }
+    found.then_some(total)
+}
+
+/// utime + stime of a `/proc/<pid>/stat` line. The command (field 2) is in
+/// parentheses and may hold spaces, so fields count from the last `)`.
+fn cpu_from_stat(stat: &str) -> Option<f64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace();
+    // After the command: state (3), then 4..=13, utime (14), stime (15).
+    let utime: f64 = fields.nth(11)?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / USER_HZ)
+}
+
+/// The sum and count of the statements-per-request histogram, over all
+/// its label sets.
+pub fn statements(scrape: &str) -> Option<(f64, f64)> {
+    let sum = sample_total(scrape, &format!("{STATEMENTS}_sum"))?;
+    let count = sample_total(scrape, &format!("{STATEMENTS}_count"))?;
+    Some((sum, count))
+}
+
+/// The total of every sample of `name` in a Prometheus text scrape.
+fn sample_total(scrape: &str, name: &str) -> Option<f64> {
+    let mut total = None;
+    for line in scrape.lines().filter(|l| !l.starts_with('#')) {
+        let Some(rest) = line.strip_prefix(name) else {
+            continue;
+        };
+        // `name value` or `name{labels} value`, not a longer name.
+        if !(rest.starts_with(' ') || rest.starts_with('{')) {
+            continue;
+        }
+        let value = rest.rsplit(' ').next()?.parse::<f64>().ok()?;
+        *total.get_or_insert(0.0) += value;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_counts_fields_after_a_command_with_spaces() {
+        let stat = "42 (tokio worker) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 9 0 1 1 1";
+        assert_eq!(cpu_from_stat(stat), Some(3.0));
+    }
+
+    #[test]
+    fn statements_sum_every_label_set_and_only_the_named_family() {
+        let scrape = "# TYPE partnerdesk_graphql_request_sql_statements histogram\n\
+            partnerdesk_graphql_request_sql_statements_bucket{le=\"4\"} 3\n\
+            partnerdesk_graphql_request_sql_statements_sum{operation=\"Portal\"} 12\n\
+            partnerdesk_graphql_request_sql_statements_sum{operation=\"Queue\"} 9\n\
+            partnerdesk_graphql_request_sql_statements_count{operation=\"Portal\"} 3\n\
+            partnerdesk_graphql_request_sql_statements_count{operation=\"Queue\"} 3\n\
+            partnerdesk_graphql_request_sql_statements_sum_other 99\n";
+        assert_eq!(statements(scrape), Some((21.0, 6.0)));
+        assert_eq!(statements("up 1\n"), None);
+    }
+
+    #[test]
+    fn this_process_has_a_cpu_time() {
+        assert!(process_cpu(std::process::id()).is_some());
+    }
+}
