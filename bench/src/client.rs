@@ -1,15 +1,19 @@
 //! A server under test: where its GraphQL endpoint and metrics are, and
 //! which process it is, so that its CPU time can be read.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use serde_json::Value;
 
+use crate::scenario::Api;
+
 /// One server the driver sends requests to.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub name: String,
+    pub api: Api,
     graphql: String,
     metrics: String,
     /// The server's process id, for its CPU time (same machine only).
@@ -27,8 +31,18 @@ pub enum Outcome {
 impl Target {
     /// `spec` is `NAME=URL`, the URL being the server's base
     /// (`http://127.0.0.1:8080`); the GraphQL endpoint is `/graphql`.
-    pub fn parse(spec: &str, pid: Option<u32>, connections: usize) -> anyhow::Result<Self> {
-        let (name, base) = spec
+    /// `postgraphile:NAME=URL` names a PostGraphile server over the same
+    /// database.
+    pub fn parse(
+        spec: &str,
+        pids: &HashMap<String, u32>,
+        connections: usize,
+    ) -> anyhow::Result<Self> {
+        let (api, named) = match spec.strip_prefix("postgraphile:") {
+            Some(rest) => (Api::Postgraphile, rest),
+            None => (Api::Partnerdesk, spec),
+        };
+        let (name, base) = named
             .split_once('=')
             .with_context(|| format!("--target {spec:?}: expected NAME=URL"))?;
         let base = base.trim_end_matches('/');
@@ -42,9 +56,10 @@ impl Target {
             .context("HTTP client")?;
         Ok(Self {
             name: name.to_owned(),
+            api,
             graphql: format!("{base}/graphql"),
             metrics: format!("{base}/metrics"),
-            pid,
+            pid: pids.get(name).copied(),
             client,
         })
     }

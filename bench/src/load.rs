@@ -70,7 +70,7 @@ pub async fn run(load: &Load, warmup: Duration, duration: Duration) -> Round {
         .as_deref()
         .and_then(probe::processes_cpu)
         .zip(db_before)
-        .map(|(after, before)| after - before);
+        .map(|(after, before)| probe::cpu_since(&before, &after));
     round.statements = statements_after
         .zip(statements_before)
         .map(|(after, before)| (after.0 - before.0, after.1 - before.1));

@@ -26,20 +26,22 @@ use clap::Parser;
 use crate::client::Target;
 use crate::load::Load;
 use crate::report::{Cell, Summary};
-use crate::scenario::{Scenario, Setup, Tokens};
+use crate::scenario::{Api, Scenario, Setup, Tokens};
 
 /// Drives partnerdesk servers with portal, dashboard and report scenarios.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
     /// A server to drive, as NAME=URL (its base, e.g.
-    /// main=http://127.0.0.1:8080). Give two to compare them side by side.
+    /// main=http://127.0.0.1:8080). Give two to compare them side by side;
+    /// `postgraphile:NAME=URL` is a PostGraphile server over the same
+    /// database, sent the equivalent portal, detail and queue queries.
     #[arg(long = "target", required = true)]
     targets: Vec<String>,
-    /// The process id of each target's server, in target order, for its CPU
-    /// time per request (the server must run on this machine).
+    /// A target's server process, as NAME=PID, for its CPU time per request
+    /// (the server must run on this machine). Repeat for each target.
     #[arg(long = "server-pid")]
-    server_pids: Vec<u32>,
+    server_pids: Vec<String>,
     /// The command name of the database server's processes, whose CPU time
     /// is summed (e.g. postgres); none for SQLite, which runs inside the
     /// server.
@@ -112,8 +114,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.targets.len() > 2 {
         bail!("--target: at most two servers are compared side by side");
     }
-    if !args.server_pids.is_empty() && args.server_pids.len() != args.targets.len() {
-        bail!("--server-pid: give one per target, in target order, or none");
+    let mut pids = std::collections::HashMap::new();
+    for spec in &args.server_pids {
+        let pid = spec
+            .split_once('=')
+            .and_then(|(name, pid)| Some((name, pid.parse::<u32>().ok()?)))
+            .with_context(|| format!("--server-pid {spec:?}: expected NAME=PID"))?;
+        pids.insert(pid.0.to_owned(), pid.1);
     }
     if args.concurrency.contains(&0) || args.rounds == 0 {
         bail!("--concurrency and --rounds must be at least 1");
@@ -124,54 +131,94 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let targets = args
         .targets
         .iter()
-        .enumerate()
-        .map(|(i, spec)| Target::parse(spec, args.server_pids.get(i).copied(), most))
+        .map(|spec| Target::parse(spec, &pids, most))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if let Some(name) = pids.keys().find(|n| !targets.iter().any(|t| &t.name == *n)) {
+        bail!("--server-pid {name}=…: no target is called {name}");
+    }
 
-    // Log in on every target and check every scenario once: a run of
-    // error answers would measure nothing.
+    // Log in on every partnerdesk target and check every scenario once:
+    // a run of error answers would measure nothing. PostGraphile has no
+    // logins; the reference and the organisation come from the data.
     let mut tokens = Vec::with_capacity(targets.len());
-    let mut setup = None;
+    let mut reference = None;
     for target in &targets {
+        if target.api == Api::Postgraphile {
+            tokens.push(Tokens::none());
+            continue;
+        }
         let t = scenario::log_in(
             target,
             [&args.member, &args.manager, &args.staff],
             &args.password,
         )
         .await?;
-        let reference = scenario::newest_reference(target, &t.member).await?;
-        setup.get_or_insert(Setup {
-            member_email: args.member.clone(),
-            password: args.password.clone(),
-            reference,
-            report_from: args.report_from.clone(),
-            report_to: args.report_to.clone(),
-        });
+        if reference.is_none() {
+            reference = Some(scenario::newest_reference(target, &t.member).await?);
+        }
         tokens.push(t);
     }
-    let setup = setup.context("no target")?;
-    let scenarios = args
-        .scenarios
+    let reference = reference.context(
+        "one --target must be a partnerdesk server: the logins and the ticket read come from it",
+    )?;
+    let member_organisation = match targets.iter().find(|t| t.api == Api::Postgraphile) {
+        Some(peer) => scenario::peer_organisation(peer, &args.member).await?,
+        None => String::new(),
+    };
+    let setup = Setup {
+        member_email: args.member.clone(),
+        password: args.password.clone(),
+        reference,
+        member_organisation,
+        report_from: args.report_from.clone(),
+        report_to: args.report_to.clone(),
+    };
+    // plans[target][scenario]: the scenario in that target's terms, if any.
+    let plans = targets
         .iter()
-        .map(|name| scenario::scenario(name, &setup))
+        .map(|target| {
+            args.scenarios
+                .iter()
+                .map(|name| scenario::scenario(name, target.api, &setup))
+                .collect::<anyhow::Result<Vec<_>>>()
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    for (target, t) in targets.iter().zip(&tokens) {
-        for s in &scenarios {
+    for ((target, t), plan) in targets.iter().zip(&tokens).zip(&plans) {
+        for s in plan.iter().flatten() {
             scenario::check(target, s, t).await?;
         }
     }
+    let described = args
+        .scenarios
+        .iter()
+        .map(|name| scenario::scenario(name, Api::Partnerdesk, &setup))
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
 
     let mut cells = Vec::new();
-    for s in &scenarios {
+    for index in 0..args.scenarios.len() {
         for &concurrency in &args.concurrency {
-            let rounds =
-                measure(&args, &targets, &tokens, s, concurrency, warmup, duration).await?;
-            cells.extend(rounds);
+            let runs: Vec<Option<&Scenario>> =
+                plans.iter().map(|plan| plan[index].as_ref()).collect();
+            cells.extend(
+                measure(
+                    &args,
+                    &targets,
+                    &tokens,
+                    &runs,
+                    concurrency,
+                    warmup,
+                    duration,
+                )
+                .await?,
+            );
         }
     }
     let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
     let summaries: Vec<Summary> = cells.iter().map(|c| c.summary(&names[c.target])).collect();
-    let markdown = results(&args, &scenarios, &names, &cells, &summaries);
+    let markdown = results(&args, &described, &names, &cells, &summaries);
     println!("{markdown}");
 
     std::fs::create_dir_all(&args.out)
@@ -192,45 +239,49 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the rounds of one scenario at one client count, alternating the
-/// targets (A B, then B A, ...) so that neither always runs first.
+/// Runs the rounds of one scenario at one client count on every target
+/// that has it (`runs[target]`), alternating the targets (A B, then B A,
+/// ...) so that neither always runs first.
 async fn measure(
     args: &Args,
     targets: &[Target],
     tokens: &[Tokens],
-    scenario: &Scenario,
+    runs: &[Option<&Scenario>],
     concurrency: usize,
     warmup: Duration,
     duration: Duration,
 ) -> anyhow::Result<Vec<Cell>> {
-    let body = Arc::new(serde_json::to_vec(&scenario.body()).context("the request body")?);
-    let mut cells: Vec<Cell> = (0..targets.len())
-        .map(|target| Cell {
+    let mut loads = Vec::new();
+    let mut cells = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let Some(scenario) = run else { continue };
+        let body = serde_json::to_vec(&scenario.body()).context("the request body")?;
+        loads.push(Load {
+            target: targets[i].clone(),
+            body: Arc::new(body),
+            token: tokens[i].for_role(scenario.role).map(str::to_owned),
+            concurrency,
+            db_comm: args.db_process.clone(),
+        });
+        cells.push(Cell {
             scenario: scenario.name,
             concurrency,
-            target,
+            target: i,
             rounds: Vec::with_capacity(args.rounds),
-        })
-        .collect();
+        });
+    }
     for round in 0..args.rounds {
-        let mut order: Vec<usize> = (0..targets.len()).collect();
+        let mut order: Vec<usize> = (0..loads.len()).collect();
         if round % 2 == 1 {
             order.reverse();
         }
         for i in order {
-            let load = Load {
-                target: targets[i].clone(),
-                body: Arc::clone(&body),
-                token: tokens[i].for_role(scenario.role).map(str::to_owned),
-                concurrency,
-                db_comm: args.db_process.clone(),
-            };
-            let measured = load::run(&load, warmup, duration).await;
+            let measured = load::run(&loads[i], warmup, duration).await;
             eprintln!(
                 "{:<10} {:<3} clients  {:<8} round {}: {:>8.1} req/s, {} errors",
-                scenario.name,
+                cells[i].scenario,
                 concurrency,
-                targets[i].name,
+                loads[i].target.name,
                 round + 1,
                 measured.throughput(),
                 measured.errors
@@ -273,10 +324,16 @@ fn results(
              | scenario | clients | ratio |\n|---|---|---|\n",
             names[1], names[0]
         ));
-        for pair in cells.chunks(2) {
-            if let [a, b] = pair
-                && let Some(ratio) = report::median_ratio(a, b)
+        for (i, a) in cells.iter().enumerate() {
+            let Some(b) = cells.get(i + 1) else { break };
+            if a.target != 0
+                || b.target != 1
+                || a.scenario != b.scenario
+                || a.concurrency != b.concurrency
             {
+                continue;
+            }
+            if let Some(ratio) = report::median_ratio(a, b) {
                 out.push_str(&format!(
                     "| {} | {} | {ratio:.2} |\n",
                     a.scenario, a.concurrency

@@ -2,6 +2,7 @@
 //! CPU time, read from `/proc`, and the SQL statements the server counted,
 //! read from its `/metrics`.
 
+use std::collections::HashMap;
 use std::fs;
 
 /// Linux reports process times in clock ticks of `USER_HZ`, which the
@@ -18,18 +19,17 @@ pub fn process_cpu(pid: u32) -> Option<f64> {
 }
 
 /// CPU seconds of every process whose command is `comm` (a database
-/// server's backends and helpers, e.g. `postgres`).
-pub fn processes_cpu(comm: &str) -> Option<f64> {
-    let mut total = 0.0;
-    let mut found = false;
+/// server's backends and helpers, e.g. `postgres`), by process id.
+pub fn processes_cpu(comm: &str) -> Option<HashMap<u32, f64>> {
+    let mut found = HashMap::new();
     for entry in fs::read_dir("/proc").ok()?.flatten() {
         let path = entry.path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        if !name.bytes().all(|b| b.is_ascii_digit()) {
+        let Ok(pid) = name.parse::<u32>() else {
             continue;
-        }
+        };
         let Ok(this) = fs::read_to_string(path.join("comm")) else {
             continue;
         };
@@ -41,11 +41,21 @@ pub fn processes_cpu(comm: &str) -> Option<f64> {
             .as_deref()
             .and_then(cpu_from_stat)
         {
-            total += cpu;
-            found = true;
+            found.insert(pid, cpu);
         }
     }
-    found.then_some(total)
+    (!found.is_empty()).then_some(found)
+}
+
+/// The CPU seconds `after` used since `before`: per process, so that a
+/// backend that ends during the round does not subtract its whole life,
+/// and one that starts counts from zero.
+pub fn cpu_since(before: &HashMap<u32, f64>, after: &HashMap<u32, f64>) -> f64 {
+    after
+        .iter()
+        .map(|(pid, cpu)| cpu - before.get(pid).copied().unwrap_or(0.0))
+        .filter(|delta| *delta > 0.0)
+        .sum()
 }
 
 /// utime + stime of a `/proc/<pid>/stat` line. The command (field 2) is in
@@ -105,6 +115,14 @@ mod tests {
             partnerdesk_graphql_request_sql_statements_sum_other 99\n";
         assert_eq!(statements(scrape), Some((21.0, 6.0)));
         assert_eq!(statements("up 1\n"), None);
+    }
+
+    #[test]
+    fn database_cpu_counts_per_process() {
+        let before = HashMap::from([(1, 10.0), (2, 5.0), (3, 7.0)]);
+        // 1 ran 2 s, 2 ended, 4 started and ran 1 s.
+        let after = HashMap::from([(1, 12.0), (3, 7.0), (4, 1.0)]);
+        assert_eq!(cpu_since(&before, &after), 3.0);
     }
 
     #[test]

@@ -6,6 +6,15 @@ use serde_json::{Value, json};
 
 use crate::client::Target;
 
+/// The API a target serves: partnerdesk's own schema, or the schema
+/// PostGraphile generates from the same tables (no row rules, no auth),
+/// which takes the equivalent documents below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Partnerdesk,
+    Postgraphile,
+}
+
 /// Who sends a scenario's requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -62,6 +71,32 @@ leadTime { orders medianHours p90Hours } leadTimeByOrganisation { organisation {
 devicesShipped { model learning standard total } billingByQuarter(from: $from, to: $to) { quarter invoices invoicedCents paidCents outstandingCents } \
 feedbackByMonth(from: $from, to: $to) { firstDay count } } }";
 
+/// PostGraphile's equivalent of [`PORTAL`]: the member's organisation's
+/// tickets (what an ORGANISATION-visibility member sees) and their public
+/// comments, the row rules written into the query.
+const PG_PORTAL: &str = "query Portal($org: BigInt!) { allTickets(first: 20, condition: {organisationId: $org}, \
+orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) { totalCount nodes { id reference status subject createdAt \
+organisationByOrganisationId { name } userByCreatedById { displayName } \
+orderByTicketId { recipientName city deviceModel shippedAt } \
+commentsByTicketId(last: 3, condition: {visibility: \"PUBLIC\"}, orderBy: [CREATED_AT_ASC, PRIMARY_KEY_ASC]) \
+{ nodes { body createdAt userByAuthorId { displayName } } } } } }";
+
+/// PostGraphile's equivalent of [`DETAIL`].
+const PG_DETAIL: &str = "query Detail($reference: String!) { ticketByReference(reference: $reference) { id reference \
+status subject description createdAt updatedAt version organisationByOrganisationId { name } \
+userByCreatedById { displayName } orderByTicketId { recipientName street postalCode city phone forLearning \
+deviceModel serialNumber shippedAt trackingNumber } \
+ticketEventsByTicketId(first: 20, orderBy: [CREATED_AT_ASC, PRIMARY_KEY_ASC]) { totalCount nodes { kind fromStatus \
+toStatus note createdAt userByActorId { displayName } } } \
+commentsByTicketId(first: 20, condition: {visibility: \"PUBLIC\"}, orderBy: [CREATED_AT_ASC, PRIMARY_KEY_ASC]) \
+{ totalCount nodes { body visibility createdAt userByAuthorId { displayName role } } } \
+attachmentsByTicketId(first: 10) { totalCount nodes { fileName contentType sizeBytes } } } }";
+
+/// PostGraphile's equivalent of [`QUEUE`].
+const PG_QUEUE: &str = "query Queue { allTickets(first: 50, condition: {status: \"REVIEW\"}, \
+orderBy: [CREATED_AT_ASC, PRIMARY_KEY_ASC]) { totalCount nodes { id reference subject createdAt \
+organisationByOrganisationId { name } userByCreatedById { displayName } } } }";
+
 const ORDER: &str = "mutation Order($input: OrderLaptopInput!) { orderLaptop(input: $input) { ticket { id reference } } }";
 
 const LOGIN: &str = "mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { token } }";
@@ -77,8 +112,45 @@ pub const NAMES: [&str; 7] = [
     "login",
 ];
 
-/// The scenario called `name`, with the variables it needs from `ctx`.
-pub fn scenario(name: &str, ctx: &Setup) -> anyhow::Result<Scenario> {
+/// The scenario called `name` in `api`'s terms, with the variables it
+/// needs from `ctx`; `None` when that API has no equivalent (PostGraphile
+/// has no reports, and no orders or logins with partnerdesk's rules).
+pub fn scenario(name: &str, api: Api, ctx: &Setup) -> anyhow::Result<Option<Scenario>> {
+    if !NAMES.contains(&name) {
+        bail!("unknown scenario {name:?}; known: {}", NAMES.join(", "));
+    }
+    match api {
+        Api::Partnerdesk => own(name, ctx).map(Some),
+        Api::Postgraphile => Ok(peer(name, ctx)),
+    }
+}
+
+/// PostGraphile's equivalents, for the scenarios that have one.
+fn peer(name: &str, ctx: &Setup) -> Option<Scenario> {
+    let (document, variables, role) = match name {
+        "portal" => (
+            PG_PORTAL,
+            json!({ "org": ctx.member_organisation }),
+            Role::Member,
+        ),
+        "detail" => (
+            PG_DETAIL,
+            json!({ "reference": ctx.reference }),
+            Role::Member,
+        ),
+        "queue" => (PG_QUEUE, json!({}), Role::Staff),
+        _ => return None,
+    };
+    let own = own(name, ctx).ok()?;
+    Some(Scenario {
+        document,
+        variables,
+        role,
+        ..own
+    })
+}
+
+fn own(name: &str, ctx: &Setup) -> anyhow::Result<Scenario> {
     let year = json!({ "from": ctx.report_from, "to": ctx.report_to });
     Ok(match name {
         "portal" => Scenario {
@@ -155,6 +227,8 @@ pub struct Setup {
     pub password: String,
     /// A reference the member can read (the newest of its portal list).
     pub reference: String,
+    /// The member's organisation's row id, for PostGraphile's conditions.
+    pub member_organisation: String,
     pub report_from: String,
     pub report_to: String,
 }
@@ -168,7 +242,19 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// No tokens: PostGraphile runs with no authentication.
+    pub fn none() -> Self {
+        Self {
+            member: String::new(),
+            manager: String::new(),
+            staff: String::new(),
+        }
+    }
+
     pub fn for_role(&self, role: Role) -> Option<&str> {
+        if self.member.is_empty() {
+            return None;
+        }
         match role {
             Role::Member => Some(&self.member),
             Role::Manager => Some(&self.manager),
@@ -208,6 +294,20 @@ pub async fn newest_reference(target: &Target, member: &str) -> anyhow::Result<S
         .and_then(Value::as_str)
         .map(str::to_owned)
         .with_context(|| format!("{}: the member sees no ticket: {answer}", target.name))
+}
+
+/// The row id of the member's organisation, read through PostGraphile.
+pub async fn peer_organisation(target: &Target, member_email: &str) -> anyhow::Result<String> {
+    let body = json!({
+        "query": "query($email: String!) { userByEmail(email: $email) { organisationId } }",
+        "variables": { "email": member_email },
+    });
+    let answer = target.post(&body, None).await?;
+    answer
+        .pointer("/data/userByEmail/organisationId")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .with_context(|| format!("{}: no user {member_email}: {answer}", target.name))
 }
 
 /// Sends `scenario` once and fails unless it answers without errors: a
