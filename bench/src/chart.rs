@@ -166,6 +166,7 @@ mod tests {
             statements_per_request: None,
             server_cpu_ms_per_request: None,
             db_cpu_ms_per_request: None,
+            server_peak_mib: None,
         }
     }
 

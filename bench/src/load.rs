@@ -2,6 +2,7 @@
 //! other for a fixed time, and what it cost is read before and after.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::client::{Outcome, Target};
@@ -21,6 +22,9 @@ pub struct Round {
     pub db_cpu: Option<f64>,
     /// (statements, requests) counted by the server during the round.
     pub statements: Option<(f64, f64)>,
+    /// The server's largest resident set seen during the round, in MiB
+    /// (sampled every 20 ms).
+    pub server_peak_mib: Option<f64>,
 }
 
 impl Round {
@@ -51,8 +55,17 @@ pub async fn run(load: &Load, warmup: Duration, duration: Duration) -> Round {
         .await
         .as_deref()
         .and_then(probe::statements);
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = load
+        .target
+        .pid
+        .map(|pid| tokio::spawn(peak_resident(pid, Arc::clone(&stop))));
     let (mut round, elapsed) = drive(load, duration).await;
     round.elapsed = elapsed;
+    stop.store(true, Ordering::Relaxed);
+    if let Some(sampler) = sampler {
+        round.server_peak_mib = sampler.await.ok().flatten();
+    }
     let statements_after = load
         .target
         .metrics()
@@ -75,6 +88,18 @@ pub async fn run(load: &Load, warmup: Duration, duration: Duration) -> Round {
         .zip(statements_before)
         .map(|(after, before)| (after.0 - before.0, after.1 - before.1));
     round
+}
+
+/// The largest resident set of `pid` until `stop`, sampled every 20 ms.
+async fn peak_resident(pid: u32, stop: Arc<AtomicBool>) -> Option<f64> {
+    let mut peak: Option<f64> = None;
+    while !stop.load(Ordering::Relaxed) {
+        if let Some(mib) = probe::resident_mib(pid) {
+            peak = Some(peak.map_or(mib, |p| p.max(mib)));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    peak
 }
 
 /// `concurrency` clients, each sending until `duration` is over.

@@ -18,6 +18,20 @@ pub fn process_cpu(pid: u32) -> Option<f64> {
     cpu_from_stat(&stat)
 }
 
+/// A process's resident set in MiB (`VmRSS`).
+pub fn resident_mib(pid: u32) -> Option<f64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
 /// CPU seconds of every process whose command is `comm` (a database
 /// server's backends and helpers, e.g. `postgres`), by process id.
 pub fn processes_cpu(comm: &str) -> Option<HashMap<u32, f64>> {
@@ -126,7 +140,8 @@ mod tests {
     }
 
     #[test]
-    fn this_process_has_a_cpu_time() {
+    fn this_process_has_a_cpu_time_and_a_resident_set() {
         assert!(process_cpu(std::process::id()).is_some());
+        assert!(resident_mib(std::process::id()).is_some_and(|mib| mib > 0.0));
     }
 }

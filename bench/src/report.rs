@@ -30,6 +30,8 @@ pub struct Summary {
     pub statements_per_request: Option<f64>,
     pub server_cpu_ms_per_request: Option<f64>,
     pub db_cpu_ms_per_request: Option<f64>,
+    /// The server's largest resident set over the rounds, in MiB.
+    pub server_peak_mib: Option<f64>,
 }
 
 impl Cell {
@@ -72,6 +74,11 @@ impl Cell {
                 .map(|(sum, count)| sum / count),
             server_cpu_ms_per_request: per_request(total(|r| r.server_cpu)),
             db_cpu_ms_per_request: per_request(total(|r| r.db_cpu)),
+            server_peak_mib: self
+                .rounds
+                .iter()
+                .filter_map(|r| r.server_peak_mib)
+                .reduce(f64::max),
         }
     }
 }
@@ -96,13 +103,13 @@ fn figure(value: Option<f64>, decimals: usize) -> String {
 /// The results as a Markdown table.
 pub fn table(summaries: &[Summary]) -> String {
     let mut out = String::from(
-        "| target | scenario | clients | req/s | p50 ms | p95 ms | p99 ms | errors | SQL/req | server CPU ms/req | DB CPU ms/req |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| target | scenario | clients | req/s | p50 ms | p95 ms | p99 ms | errors | SQL/req | server CPU ms/req | DB CPU ms/req | server peak MiB |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for s in summaries {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.0} | {} | {} | {} | {}/{} | {} | {} | {} |",
+            "| {} | {} | {} | {:.0} | {} | {} | {} | {}/{} | {} | {} | {} | {} |",
             s.target,
             s.scenario,
             s.concurrency,
@@ -115,6 +122,7 @@ pub fn table(summaries: &[Summary]) -> String {
             figure(s.statements_per_request, 1),
             figure(s.server_cpu_ms_per_request, 2),
             figure(s.db_cpu_ms_per_request, 2),
+            figure(s.server_peak_mib, 0),
         );
     }
     out
@@ -135,6 +143,7 @@ mod tests {
             server_cpu: Some(1.0),
             db_cpu: None,
             statements: Some((4.0 * requests as f64, requests as f64)),
+            server_peak_mib: Some(requests as f64 / 10.0),
         }
     }
 
@@ -164,6 +173,7 @@ mod tests {
         assert_eq!(s.server_cpu_ms_per_request, Some(3000.0 / 600.0));
         assert_eq!(s.db_cpu_ms_per_request, None);
         assert_eq!(s.p99_ms, Some(2.0));
+        assert_eq!(s.server_peak_mib, Some(30.0));
         assert!(table(&[s]).contains("| main | portal | 8 | 200 |"));
     }
 
