@@ -56,6 +56,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         limits,
     };
     let config = state.app.config.clone();
+    let reset_page = crate::reset_page::router(state.app.clone());
     // No body-limit layer on /graphql: its refusal would not be the API's
     // error body. `read_request` refuses by `Content-Length` first and
     // stops reading at the limit of each kind of body.
@@ -66,7 +67,8 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         .route("/invoices/{file}", get(crate::invoices::http::download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .with_state(state);
+        .with_state(state)
+        .merge(reset_page);
     // Production serves the API alone: no IDE at `/`.
     let router = if config.production {
         router

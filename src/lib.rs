@@ -31,6 +31,7 @@ pub mod policy;
 pub mod query_limits;
 pub mod relay;
 pub mod reports;
+pub mod reset_page;
 pub mod seed;
 pub mod startup;
 pub mod state;

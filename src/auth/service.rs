@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
-use entity::enums::{EmailKind, ResetPurpose};
+use entity::enums::{EmailKind, Locale, ResetPurpose};
 use entity::{password_reset_tokens, users};
 use rand::RngCore as _;
 use sea_orm::ActiveValue::Set;
@@ -163,6 +163,32 @@ pub async fn send_password_link(
     .await
 }
 
+/// The token of a reset or invitation link and its user, if the link can
+/// still be used: known, unused, unexpired, for an active user.
+async fn usable_reset_token(
+    state: &AppState,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(password_reset_tokens::Model, users::Model)>> {
+    let Some(row) = policy::system::reset_token(&state.db, &hash_token(token.trim())).await? else {
+        return Ok(None);
+    };
+    if row.used_at.is_some() || row.expires_at <= now {
+        return Ok(None);
+    }
+    let user = policy::system::user_by_id(&state.db, row.user_id).await?;
+    Ok(user.filter(|user| user.is_active).map(|user| (row, user)))
+}
+
+/// The language of the user a reset or invitation link is for, while the
+/// link can be used (the reset page speaks it); `None` for any other token.
+pub async fn reset_link_locale(state: &AppState, token: &str) -> AppResult<Option<Locale>> {
+    let now = state.clock.now();
+    Ok(usable_reset_token(state, token, now)
+        .await?
+        .map(|(_, user)| user.locale))
+}
+
 /// Sets a new password with a reset token; marks the token used and revokes
 /// every earlier access token of the user.
 pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -> AppResult<()> {
@@ -175,18 +201,9 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     };
     // Everything slow or read-only happens before the transaction, whose
     // first statement is a write (SQLite then takes its write lock at once).
-    let Some(row) = policy::system::reset_token(&state.db, &hash_token(token.trim())).await? else {
+    let Some((row, user)) = usable_reset_token(state, token, now).await? else {
         return Err(invalid());
     };
-    if row.used_at.is_some() || row.expires_at <= now {
-        return Err(invalid());
-    }
-    let Some(user) = policy::system::user_by_id(&state.db, row.user_id).await? else {
-        return Err(invalid());
-    };
-    if !user.is_active {
-        return Err(invalid());
-    }
     let password = NewPassword::parse(new_password, &user.email)
         .map_err(|m| AppError::validation("newPassword", m))?;
     let hash = state.hasher.hash(password.expose()).await?;

@@ -24,6 +24,9 @@ use serde_json::{Map, Value};
 
 use crate::error::Reason;
 
+mod reset_page;
+pub use reset_page::{ResetPageTexts, reset_page};
+
 /// The language of a request: the viewer's, else `Accept-Language`'s.
 pub fn request_locale(viewer_locale: Option<Locale>, headers: &HeaderMap) -> Locale {
     viewer_locale.unwrap_or_else(|| {

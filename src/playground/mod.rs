@@ -36,22 +36,27 @@ use axum::{
 
 /// Policy of the page: everything from this origin, nothing inline, no
 /// plugins, no framing, no form posts, no `<base>` rewriting.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; connect-src 'self'; \
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; connect-src 'self'; \
      img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// One embedded file and the path it is served at.
+/// One embedded file and the path it is served at (also the reset page's
+/// script and style sheet, served by [`serve`] the same way).
 #[derive(Clone, Copy)]
-struct Asset {
-    path: &'static str,
+pub(crate) struct Asset {
+    pub(crate) path: &'static str,
     content_type: &'static str,
-    body: &'static str,
+    pub(crate) body: &'static str,
     /// FNV-1a hash of `body`, the `ETag`.
     hash: u64,
 }
 
 impl Asset {
-    const fn new(path: &'static str, content_type: &'static str, body: &'static str) -> Self {
+    pub(crate) const fn new(
+        path: &'static str,
+        content_type: &'static str,
+        body: &'static str,
+    ) -> Self {
         Self {
             path,
             content_type,
@@ -118,7 +123,7 @@ where
 }
 
 /// The asset, or `304 Not Modified` when the browser already holds it.
-fn serve(asset: Asset, request: &HeaderMap) -> Response {
+pub(crate) fn serve(asset: Asset, request: &HeaderMap) -> Response {
     let etag = format!("\"{:016x}\"", asset.hash);
     let mut headers = HeaderMap::new();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -160,6 +165,40 @@ fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
         .flat_map(|value| value.split(','))
         .map(str::trim)
         .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+}
+
+/// Fails unless `html` holds no inline code: no style sheet or style
+/// attribute, no script with a body or not a same-origin module, no
+/// `javascript:` URL, no event handler attribute. The strict policy would
+/// block any of them, and the page would break.
+#[cfg(test)]
+pub(crate) fn assert_no_inline_code(html: &str) {
+    let html = html.to_ascii_lowercase();
+    assert!(!html.contains("<style"), "inline style sheet");
+    assert!(!html.contains(" style="), "inline style attribute");
+    assert!(!html.contains("javascript:"), "javascript: URL");
+    let scripts = html.matches("<script").count();
+    assert_eq!(
+        scripts,
+        html.matches("<script type=\"module\" src=\"/").count(),
+        "inline script"
+    );
+    assert_eq!(
+        scripts,
+        html.matches("></script>").count(),
+        "script with a body"
+    );
+    // Event handler attributes (` onclick=` …) are inline scripts too.
+    for (at, _) in html.match_indices(" on") {
+        let name: String = html[at + 1..]
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .collect();
+        assert!(
+            !html[at + 1 + name.len()..].starts_with('='),
+            "event handler attribute `{name}`"
+        );
+    }
 }
 
 #[cfg(test)]
@@ -275,32 +314,7 @@ mod tests {
 
     #[test]
     fn page_has_no_inline_code() {
-        let html = PAGE.body.to_ascii_lowercase();
-        assert!(!html.contains("<style"), "inline style sheet");
-        assert!(!html.contains(" style="), "inline style attribute");
-        assert!(!html.contains("javascript:"), "javascript: URL");
-        let scripts = html.matches("<script").count();
-        assert_eq!(
-            scripts,
-            html.matches("<script type=\"module\" src=\"/").count(),
-            "inline script"
-        );
-        assert_eq!(
-            scripts,
-            html.matches("></script>").count(),
-            "script with a body"
-        );
-        // Event handler attributes (` onclick=` …) are inline scripts too.
-        for (at, _) in html.match_indices(" on") {
-            let name: String = html[at + 1..]
-                .chars()
-                .take_while(char::is_ascii_alphabetic)
-                .collect();
-            assert!(
-                !html[at + 1 + name.len()..].starts_with('='),
-                "event handler attribute `{name}`"
-            );
-        }
+        assert_no_inline_code(PAGE.body);
     }
 
     #[tokio::test]

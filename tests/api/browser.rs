@@ -34,7 +34,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const STEP: Duration = Duration::from_secs(30);
 
 /// The browser to use, or `None` (with a printed notice) to skip.
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PARTNERDESK_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(CHROMIUM));
@@ -56,18 +56,18 @@ fn chromium() -> Option<PathBuf> {
 
 /// A headless Chromium that reaches nothing but loopback, and its
 /// DevTools connection, attached to one tab.
-struct Browser {
+pub(crate) struct Browser {
     _process: tokio::process::Child,
     _profile: tempfile::TempDir,
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
     session: Option<String>,
     next_id: u64,
     /// Every event received so far (requests, console, exceptions).
-    events: Vec<Value>,
+    pub(crate) events: Vec<Value>,
 }
 
 impl Browser {
-    async fn launch(binary: &Path) -> Self {
+    pub(crate) async fn launch(binary: &Path) -> Self {
         let profile = tempfile::tempdir().expect("profile dir");
         let mut process = tokio::process::Command::new(binary)
             .args([
@@ -153,7 +153,7 @@ impl Browser {
 
     /// Sends a DevTools command to the tab and returns its result; events
     /// arriving meanwhile are kept in `events`.
-    async fn call(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) async fn call(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = json!({ "id": id, "method": method, "params": params });
@@ -184,7 +184,7 @@ impl Browser {
     }
 
     /// Evaluates `expression` in the page and returns its JSON value.
-    async fn eval(&mut self, expression: &str) -> Value {
+    pub(crate) async fn eval(&mut self, expression: &str) -> Value {
         let result = self
             .call(
                 "Runtime.evaluate",
@@ -199,7 +199,7 @@ impl Browser {
     }
 
     /// Waits until `expression` is truthy in the page; returns its value.
-    async fn wait_for(&mut self, expression: &str, what: &str) -> Value {
+    pub(crate) async fn wait_for(&mut self, expression: &str, what: &str) -> Value {
         let deadline = tokio::time::Instant::now() + STEP;
         loop {
             let value = self.eval(expression).await;
@@ -217,7 +217,7 @@ impl Browser {
     }
 
     /// A real mouse click in the middle of the element.
-    async fn click(&mut self, selector: &str) {
+    pub(crate) async fn click(&mut self, selector: &str) {
         let at = self
             .eval(&format!(
                 "(() => {{ const r = document.querySelector({selector:?}).getBoundingClientRect();
@@ -234,7 +234,7 @@ impl Browser {
     }
 
     /// A key press (with `modifiers`: 2 is Ctrl) in the focused element.
-    async fn press(&mut self, key: &str, code: u32, modifiers: u32) {
+    pub(crate) async fn press(&mut self, key: &str, code: u32, modifiers: u32) {
         for kind in ["rawKeyDown", "keyUp"] {
             self.call(
                 "Input.dispatchKeyEvent",
@@ -270,7 +270,54 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{what}: the result pane holds no JSON ({e}): {text}"))
     }
 
-    async fn screenshot(&mut self, path: &Path) {
+    /// The URLs the page requested that are not under `origin` (nor
+    /// `data:`), and whether it requested `must` at all.
+    pub(crate) fn requests_outside(&self, origin: &str, must: &str) -> Vec<String> {
+        let requests: Vec<&str> = self
+            .events
+            .iter()
+            .filter(|e| e["method"] == "Network.requestWillBeSent")
+            .filter_map(|e| e["params"]["request"]["url"].as_str())
+            .collect();
+        assert!(
+            requests.iter().any(|url| url.ends_with(must)),
+            "no request for {must}: {requests:?}"
+        );
+        requests
+            .into_iter()
+            .filter(|url| !url.starts_with(origin) && !url.starts_with("data:"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Script exceptions and errors logged by the page.
+    pub(crate) fn problems(&self) -> Vec<&Value> {
+        self.events
+            .iter()
+            .filter(|e| {
+                e["method"] == "Runtime.exceptionThrown"
+                    || (e["method"] == "Log.entryAdded" && e["params"]["entry"]["level"] == "error")
+                    || (e["method"] == "Runtime.consoleAPICalled" && e["params"]["type"] == "error")
+            })
+            .collect()
+    }
+
+    /// Fails unless the network is cut off: a public address is out of
+    /// reach. Forgets the events so far.
+    pub(crate) async fn assert_offline(&mut self) {
+        let outside = self
+            .call("Page.navigate", json!({ "url": "http://example.com/" }))
+            .await;
+        assert!(
+            outside["errorText"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("net::ERR_")),
+            "the browser reached outside: {outside}"
+        );
+        self.events.clear();
+    }
+
+    pub(crate) async fn screenshot(&mut self, path: &Path) {
         let shot = self
             .call("Page.captureScreenshot", json!({ "format": "png" }))
             .await;
@@ -317,18 +364,9 @@ async fn the_ide_works_in_a_browser_without_network() {
         .collect();
 
     let mut browser = Browser::launch(&binary).await;
-    // The network is cut off: a public address cannot be reached.
-    let outside = browser
-        .call("Page.navigate", json!({ "url": "http://example.com/" }))
-        .await;
-    assert!(
-        outside["errorText"]
-            .as_str()
-            .is_some_and(|e| e.starts_with("net::ERR_")),
-        "the browser reached outside: {outside}"
-    );
-    // Only the page's own requests count from here on.
-    browser.events.clear();
+    // The network is cut off: a public address cannot be reached. Only
+    // the page's own requests count from here on.
+    browser.assert_offline().await;
     browser
         .call(
             "Page.navigate",
@@ -522,30 +560,11 @@ async fn the_ide_works_in_a_browser_without_network() {
 
     // Nothing left the origin, and the page raised no error.
     let origin = format!("{}/", app.address);
-    let requests: Vec<&str> = browser
-        .events
-        .iter()
-        .filter(|e| e["method"] == "Network.requestWillBeSent")
-        .filter_map(|e| e["params"]["request"]["url"].as_str())
-        .collect();
+    let outside = browser.requests_outside(&origin, "/graphql");
     assert!(
-        requests.iter().any(|url| url.ends_with("/graphql")),
-        "{requests:?}"
+        outside.is_empty(),
+        "requests outside the origin: {outside:?}"
     );
-    for url in &requests {
-        assert!(
-            url.starts_with(&origin) || url.starts_with("data:"),
-            "request outside the origin: {url}"
-        );
-    }
-    let problems: Vec<&Value> = browser
-        .events
-        .iter()
-        .filter(|e| {
-            e["method"] == "Runtime.exceptionThrown"
-                || (e["method"] == "Log.entryAdded" && e["params"]["entry"]["level"] == "error")
-                || (e["method"] == "Runtime.consoleAPICalled" && e["params"]["type"] == "error")
-        })
-        .collect();
+    let problems = browser.problems();
     assert!(problems.is_empty(), "errors in the page: {problems:#?}");
 }

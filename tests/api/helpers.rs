@@ -254,6 +254,33 @@ impl TestApp {
         TestUser { user, email }
     }
 
+    /// The token of the link in the latest email to `to` (a password
+    /// reset or an invitation), checking that the link has the documented
+    /// form `<public URL>/reset-password?token=…`.
+    pub async fn emailed_token(&self, to: &str) -> String {
+        use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
+        let email = entity::email_outbox::Entity::find()
+            .filter(entity::email_outbox::Column::ToAddress.eq(to))
+            .order_by_desc(entity::email_outbox::Column::Id)
+            .one(&self.state.db)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("an email to {to}"));
+        assert!(
+            email
+                .body_text
+                .contains("https://desk.example/reset-password?token="),
+            "the documented link: {}",
+            email.body_text
+        );
+        let start = email.body_text.find("token=").expect("link") + "token=".len();
+        email.body_text[start..]
+            .split_whitespace()
+            .next()
+            .expect("token")
+            .to_owned()
+    }
+
     /// The app's time: its [`ManualClock`], which tests move by hand.
     pub fn now(&self) -> DateTime<Utc> {
         use partnerdesk::clock::Clock as _;

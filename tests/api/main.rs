@@ -34,6 +34,7 @@ mod production;
 mod protocol;
 mod replica;
 mod reports;
+mod reset_page;
 mod schema;
 mod seed;
 mod tickets;

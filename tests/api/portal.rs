@@ -590,30 +590,6 @@ const USERS: &str = "query($id: ID!) { user(id: $id) { invitationPending } }";
 const RESEND: &str =
     "mutation($id: ID!) { resendInvitation(userId: $id) { user { id invitationPending } } }";
 
-async fn invitation_token(app: &TestApp, to: &str) -> String {
-    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
-    let email = entity::email_outbox::Entity::find()
-        .filter(entity::email_outbox::Column::ToAddress.eq(to))
-        .order_by_desc(entity::email_outbox::Column::Id)
-        .one(&app.state.db)
-        .await
-        .expect("query")
-        .expect("an invitation");
-    assert!(
-        email
-            .body_text
-            .contains("https://desk.example/reset-password?token="),
-        "the documented link: {}",
-        email.body_text
-    );
-    let start = email.body_text.find("token=").expect("link") + "token=".len();
-    email.body_text[start..]
-        .split_whitespace()
-        .next()
-        .expect("token")
-        .to_owned()
-}
-
 #[tokio::test]
 async fn an_invitation_is_pending_resent_then_accepted() {
     let w = world().await;
@@ -632,7 +608,7 @@ async fn an_invitation_is_pending_resent_then_accepted() {
     let user = &body["data"]["createUser"]["user"];
     assert_eq!(user["invitationPending"], true, "{body}");
     let id = user["id"].as_str().expect("id").to_owned();
-    let first = invitation_token(&w.app, "new@alpha.example").await;
+    let first = w.app.emailed_token("new@alpha.example").await;
 
     // Who may resend: the organisation's manager and ADMIN; not STAFF, not
     // a member; another organisation's user does not exist for a manager.
@@ -668,7 +644,7 @@ async fn an_invitation_is_pending_resent_then_accepted() {
         body["data"]["resendInvitation"]["user"]["invitationPending"], true,
         "{body}"
     );
-    let second = invitation_token(&w.app, "new@alpha.example").await;
+    let second = w.app.emailed_token("new@alpha.example").await;
     assert_ne!(first, second);
 
     let reset = "mutation($t: String!) { resetPassword(token: $t, newPassword: \"my own chosen password\") { ok } }";
