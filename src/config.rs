@@ -557,28 +557,8 @@ mod tests {
 
     #[test]
     fn a_bad_reports_database_url_is_rejected_naming_its_setting() {
-        #[derive(clap::Parser)]
-        struct Cli {
-            #[command(flatten)]
-            settings: Settings,
-        }
-        use clap::Parser as _;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let data_dir = dir.path().display().to_string();
-        let parse = |url: &str| {
-            Cli::try_parse_from([
-                "partnerdesk",
-                "--reports-database-url",
-                url,
-                "--jwt-secret",
-                "jwt-secret-of-at-least-thirty-two-bytes",
-                "--data-dir",
-                &data_dir,
-            ])
-            .expect("settings")
-            .settings
-            .resolve()
-        };
+        let parse =
+            |url: &str| resolve_with(&["--reports-database-url", url, SECRET[0], SECRET[1]]);
         let err = parse("mysql://replica/db").expect_err("mysql");
         assert_eq!(err.setting, "REPORTS_DATABASE_URL");
         let config = parse("postgres://desk:pw@replica:5432/desk").expect("a replica");

@@ -3,9 +3,7 @@
 use chrono::Duration;
 use entity::enums::{EmailKind, OrganisationKind, Role, TicketVisibility};
 use entity::{email_outbox, password_reset_tokens, users};
-use sea_orm::{
-    ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _,
-};
+use sea_orm::{EntityTrait as _, PaginatorTrait as _};
 use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, TestApp, TestUser, error_code, spawn_app};
@@ -39,23 +37,6 @@ async fn viewer_works(app: &TestApp, token: &str) -> bool {
         .graphql("{ viewer { id } }", json!({}), Some(token))
         .await;
     body["data"]["viewer"]["id"].is_string()
-}
-
-/// The reset link's token from the newest outbox email to `to`.
-async fn token_from_outbox(app: &TestApp, to: &str) -> String {
-    let email = email_outbox::Entity::find()
-        .filter(email_outbox::Column::ToAddress.eq(to))
-        .order_by_desc(email_outbox::Column::Id)
-        .one(&app.state.db)
-        .await
-        .expect("query")
-        .expect("an email was queued");
-    let start = email.body_text.find("token=").expect("a link with a token") + "token=".len();
-    email.body_text[start..]
-        .split_whitespace()
-        .next()
-        .expect("token")
-        .to_owned()
 }
 
 #[tokio::test]
@@ -209,7 +190,7 @@ async fn reset_email_warns_that_the_login_may_be_shared() {
         email.body_text
     );
     // Only the token's hash is stored.
-    let token = token_from_outbox(&app, &anna.email).await;
+    let token = app.emailed_token(&anna.email).await;
     let row = password_reset_tokens::Entity::find()
         .one(&app.state.db)
         .await
@@ -231,7 +212,7 @@ async fn a_reset_revokes_earlier_tokens_and_the_link_works_once() {
 
     app.graphql(REQUEST_RESET, json!({ "e": anna.email }), None)
         .await;
-    let reset_token = token_from_outbox(&app, &anna.email).await;
+    let reset_token = app.emailed_token(&anna.email).await;
     let body = app
         .graphql(RESET, json!({ "t": reset_token, "p": NEW_PASSWORD }), None)
         .await;
@@ -271,7 +252,7 @@ async fn an_expired_reset_token_is_refused() {
     let anna = partner_member(&app).await;
     app.graphql(REQUEST_RESET, json!({ "e": anna.email }), None)
         .await;
-    let reset_token = token_from_outbox(&app, &anna.email).await;
+    let reset_token = app.emailed_token(&anna.email).await;
     app.clock.advance(Duration::minutes(61));
     let body = app
         .graphql(RESET, json!({ "t": reset_token, "p": NEW_PASSWORD }), None)
@@ -289,7 +270,7 @@ async fn a_reset_with_a_bad_new_password_changes_nothing() {
     let anna = partner_member(&app).await;
     app.graphql(REQUEST_RESET, json!({ "e": anna.email }), None)
         .await;
-    let reset_token = token_from_outbox(&app, &anna.email).await;
+    let reset_token = app.emailed_token(&anna.email).await;
     let body = app
         .graphql(RESET, json!({ "t": reset_token, "p": "short" }), None)
         .await;
@@ -448,10 +429,10 @@ async fn a_reset_voids_the_other_links_sent_earlier() {
     let anna = partner_member(&app).await;
     app.graphql(REQUEST_RESET, json!({ "e": anna.email }), None)
         .await;
-    let first = token_from_outbox(&app, &anna.email).await;
+    let first = app.emailed_token(&anna.email).await;
     app.graphql(REQUEST_RESET, json!({ "e": anna.email }), None)
         .await;
-    let second = token_from_outbox(&app, &anna.email).await;
+    let second = app.emailed_token(&anna.email).await;
     assert_ne!(first, second);
     let body = app
         .graphql(RESET, json!({ "t": second, "p": NEW_PASSWORD }), None)

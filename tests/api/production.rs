@@ -248,56 +248,45 @@ async fn without_allowed_origins_there_is_no_cors() {
 }
 
 /// Responses of every kind: pages, API answers and refusals, health,
-/// unknown paths and methods, a panic-free internal refusal.
+/// unknown paths and methods.
 async fn sample_responses(app: &TestApp) -> Vec<(String, reqwest::Response)> {
     let url = |path: &str| format!("{}{path}", app.address);
-    let mut responses = Vec::new();
+    let mut requests = Vec::new();
     for path in ["/", "/healthz", "/readyz", "/nowhere", "/attachments/x"] {
-        let response = app.client.get(url(path)).send().await.expect("GET");
-        responses.push((format!("GET {path}"), response));
+        requests.push((format!("GET {path}"), app.client.get(url(path))));
     }
-    let response = app
-        .client
-        .post(url("/graphql"))
-        .json(&json!({ "query": "{ __typename }" }))
-        .send()
-        .await
-        .expect("POST");
-    responses.push(("POST /graphql".to_owned(), response));
-    let response = app
-        .client
-        .post(url("/graphql"))
-        .header("content-type", "text/plain")
-        .body("{")
-        .send()
-        .await
-        .expect("POST");
-    responses.push(("POST /graphql text/plain".to_owned(), response));
-    let response = app
-        .client
-        .post(url("/graphql"))
-        .header("content-type", "application/json")
-        .body("{ not json")
-        .send()
-        .await
-        .expect("POST");
-    responses.push(("POST /graphql malformed".to_owned(), response));
-    let response = app
-        .client
-        .post(url("/graphql"))
-        .bearer_auth("not-a-token")
-        .json(&json!({ "query": "{ tickets { totalCount } }" }))
-        .send()
-        .await
-        .expect("POST");
-    responses.push(("POST /graphql bad token".to_owned(), response));
-    let response = app
-        .client
-        .delete(url("/healthz"))
-        .send()
-        .await
-        .expect("DELETE");
-    responses.push(("DELETE /healthz".to_owned(), response));
+    let post = || app.client.post(url("/graphql"));
+    requests.extend([
+        (
+            "POST /graphql".to_owned(),
+            post().json(&json!({ "query": "{ __typename }" })),
+        ),
+        (
+            "POST /graphql text/plain".to_owned(),
+            post().header("content-type", "text/plain").body("{"),
+        ),
+        (
+            "POST /graphql malformed".to_owned(),
+            post()
+                .header("content-type", "application/json")
+                .body("{ not json"),
+        ),
+        (
+            "POST /graphql bad token".to_owned(),
+            post()
+                .bearer_auth("not-a-token")
+                .json(&json!({ "query": "{ tickets { totalCount } }" })),
+        ),
+        (
+            "DELETE /healthz".to_owned(),
+            app.client.delete(url("/healthz")),
+        ),
+    ]);
+    let mut responses = Vec::new();
+    for (what, request) in requests {
+        let response = request.send().await.expect(&what);
+        responses.push((what, response));
+    }
     responses
 }
 
