@@ -213,6 +213,18 @@ pub struct Settings {
         global = true
     )]
     pub cors_allowed_origins: Vec<String>,
+
+    /// Address on which `GET /metrics` (Prometheus) is served instead of
+    /// the public address, e.g. `127.0.0.1:9090`. When unset, the public
+    /// address serves `/metrics`, except in production, where metrics are
+    /// then not served at all.
+    #[arg(long, env = "METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+
+    /// Seconds that requests in flight get to finish after SIGTERM or
+    /// Ctrl-C, before they are cut off.
+    #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 20, global = true)]
+    pub shutdown_grace: u64,
 }
 
 /// Where the server runs.
@@ -271,6 +283,10 @@ pub struct Config {
     pub graphql_get: bool,
     /// The `Origin`s allowed to call the API from a browser; none: no CORS.
     pub cors_allowed_origins: Vec<axum::http::HeaderValue>,
+    /// Where `/metrics` is served; `None`: on `bind`, outside production.
+    pub metrics_bind: Option<SocketAddr>,
+    /// How long requests in flight may take to finish at shutdown.
+    pub shutdown_grace: Duration,
 }
 
 impl Settings {
@@ -365,6 +381,8 @@ impl Settings {
             production,
             graphql_get: self.graphql_get.unwrap_or(!production),
             cors_allowed_origins,
+            metrics_bind: self.metrics_bind,
+            shutdown_grace: Duration::from_secs(self.shutdown_grace),
         })
     }
 }

@@ -3,6 +3,7 @@
 //! (`REPORTS_DATABASE_URL`, a read replica); migrations run through the
 //! `migration` crate, on the primary only.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -21,6 +22,33 @@ pub struct StatementCounter(Arc<AtomicU64>);
 impl StatementCounter {
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+}
+
+tokio::task_local! {
+    /// The statements of the request the current task works for.
+    static REQUEST_STATEMENTS: Arc<AtomicU64>;
+}
+
+/// Runs `work` and counts the statements it runs, its own and those of
+/// the tasks it starts with [`spawn_counted`] (DataLoader batches), and
+/// no other request's.
+pub async fn count_statements<F: Future>(work: F) -> (F::Output, u64) {
+    let counter = Arc::new(AtomicU64::new(0));
+    let output = REQUEST_STATEMENTS.scope(counter.clone(), work).await;
+    (output, counter.load(Ordering::Relaxed))
+}
+
+/// `tokio::spawn`, with the statements of the task counted for the
+/// request that spawns it.
+pub fn spawn_counted<F>(task: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match REQUEST_STATEMENTS.try_with(Arc::clone) {
+        Ok(counter) => tokio::spawn(REQUEST_STATEMENTS.scope(counter, task)),
+        Err(_) => tokio::spawn(task),
     }
 }
 
@@ -90,6 +118,9 @@ async fn open(
     let inner = counter.0.clone();
     db.set_metric_callback(move |_info| {
         inner.fetch_add(1, Ordering::Relaxed);
+        // Outside a counted request (startup, background work) there is
+        // nothing to add to.
+        let _ = REQUEST_STATEMENTS.try_with(|request| request.fetch_add(1, Ordering::Relaxed));
     });
     Ok(db)
 }

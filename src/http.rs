@@ -9,7 +9,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_graphql::ParseRequestError;
 use async_graphql::parser::types::OperationType;
@@ -89,11 +89,16 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
                     .get(&REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
+                // `operation`, `viewer` and `organisation` are recorded
+                // by the GraphQL handler once it knows them.
                 tracing::info_span!(
                     "request",
                     method = %request.method(),
                     path = %request.uri().path(),
                     request_id = %request_id,
+                    operation = tracing::field::Empty,
+                    viewer = tracing::field::Empty,
+                    organisation = tracing::field::Empty,
                 )
             }),
         )
@@ -174,14 +179,75 @@ async fn graphql_handler(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
+    let started = Instant::now();
     let media = ResponseMedia::negotiate(&headers);
-    let mut response = serve_graphql(&state, peer, &method, uri_query, &headers, body, media).await;
+    let mut observed = Observed::default();
+    let (mut response, statements) = crate::db::count_statements(serve_graphql(
+        &state,
+        peer,
+        &method,
+        uri_query,
+        &headers,
+        body,
+        media,
+        &mut observed,
+    ))
+    .await;
+    let operation = observed.operation_label();
+    crate::monitoring::record_request(&operation, &observed.outcome, started.elapsed(), statements);
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
     response
 }
 
+/// What the metrics and the request's span learn of a GraphQL request
+/// while it is served.
+struct Observed {
+    /// The operation's name as the request gives it, until labelled.
+    name: Option<String>,
+    /// Its bounded label, once the name is final.
+    label: Option<String>,
+    /// `ok` or the error code of the answer.
+    outcome: String,
+}
+
+impl Default for Observed {
+    fn default() -> Self {
+        Self {
+            name: None,
+            label: None,
+            outcome: "ok".to_owned(),
+        }
+    }
+}
+
+impl Observed {
+    /// Fixes the operation's label and records it on the request's span.
+    fn name_operation(&mut self, name: Option<String>) {
+        let label = crate::monitoring::operation_label(name.as_deref());
+        tracing::Span::current().record("operation", label.as_str());
+        self.label = Some(label);
+    }
+
+    fn operation_label(&mut self) -> String {
+        if self.label.is_none() {
+            let name = self.name.take();
+            self.name_operation(name);
+        }
+        self.label.clone().unwrap_or_default()
+    }
+
+    /// Notes a refusal and passes it on.
+    fn refused(&mut self, error: &AppError) {
+        self.outcome = crate::monitoring::outcome_code(error.code());
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one HTTP request, taken apart by the extractors"
+)]
 async fn serve_graphql(
     state: &ServerState,
     peer: SocketAddr,
@@ -190,14 +256,19 @@ async fn serve_graphql(
     headers: &HeaderMap,
     body: axum::body::Body,
     media: ResponseMedia,
+    observed: &mut Observed,
 ) -> Response {
     if method != Method::POST && !state.app.config.graphql_get {
         return AppError::InvalidRequest(InvalidRequest::PostOnly).into_response();
     }
     let mut request = match read_request(method, headers, uri_query, body).await {
         Ok(request) => request,
-        Err(err) => return err.into_response(),
+        Err(err) => {
+            observed.refused(&err);
+            return err.into_response();
+        }
     };
+    observed.name.clone_from(&request.operation_name);
     // The document's limits, on the blocking pool, before anything else
     // reads it: the library's parser and validation included.
     let (query, variables, checked) = query_limits::check_blocking(
@@ -213,6 +284,7 @@ async fn serve_graphql(
         Ok(checked) => checked,
         Err(mut error) => {
             crate::error::classify_executor_error(&mut error);
+            observed.outcome = crate::monitoring::outcome_of(std::slice::from_ref(&error));
             return graphql_response(
                 async_graphql::Response::from_errors(vec![error]),
                 media,
@@ -224,15 +296,31 @@ async fn serve_graphql(
     // queries only, so that no HEAD (or other) request can run a mutation.
     let operation =
         query_limits::operation_type(&checked.document, request.operation_name.as_deref());
+    observed.name_operation(
+        request
+            .operation_name
+            .clone()
+            .or_else(|| query_limits::only_operation_name(&checked.document)),
+    );
     if method != Method::POST && operation.is_some_and(|ty| ty != OperationType::Query) {
-        return AppError::InvalidRequest(InvalidRequest::MutationOverGet).into_response();
+        let refusal = AppError::InvalidRequest(InvalidRequest::MutationOverGet);
+        observed.refused(&refusal);
+        return refusal.into_response();
     }
     let (user, viewer) = match crate::auth::authenticate(&state.app, headers).await {
         Ok(Some((user, viewer))) => (Some(user), Some(viewer)),
         Ok(None) => (None, None),
         Err(_) if crate::auth::runs_without_token(&request) => (None, None),
-        Err(err) => return err.response_in(crate::i18n::request_locale(None, headers)),
+        Err(err) => {
+            observed.refused(&err);
+            return err.response_in(crate::i18n::request_locale(None, headers));
+        }
     };
+    if let Some(viewer) = &viewer {
+        let span = tracing::Span::current();
+        span.record("viewer", viewer.user_id);
+        span.record("organisation", viewer.organisation_id);
+    }
     let locale = crate::i18n::request_locale(user.as_ref().map(|u| u.locale), headers);
     let scope = viewer.map(Scope::new);
     let executed = Executed::default();
@@ -256,6 +344,7 @@ async fn serve_graphql(
     let text = crate::input_paths::RequestText::of(&request);
     let mut response = state.schema.execute(request).await;
     crate::error::finish_response(&mut response, &text, locale);
+    observed.outcome = crate::monitoring::outcome_of(&response.errors);
     graphql_response(response, media, executed.get())
 }
 

@@ -22,11 +22,13 @@ pub fn register(
     scope: Scope,
 ) -> async_graphql::Request {
     // Every loader is `{ db, scope }`; the list is the only thing to keep.
+    // Batches run on tasks of their own, counted with the request's
+    // statements.
     macro_rules! with_loaders {
         ($request:expr, [$($loader:ident),* $(,)?]) => {
             $request$(.data(DataLoader::new(
                 $loader { db: app.db.clone(), scope: scope.clone() },
-                tokio::spawn,
+                crate::db::spawn_counted,
             )))*
         };
     }

@@ -452,6 +452,17 @@ pub fn operation_type(
     selected_operation(document, operation_name).map(|op| op.node.ty)
 }
 
+/// The name of the document's one operation, when it has one named
+/// operation only (a request may then leave `operationName` out).
+pub fn only_operation_name(document: &ExecutableDocument) -> Option<String> {
+    match &document.operations {
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+            ops.keys().next().map(ToString::to_string)
+        }
+        _ => None,
+    }
+}
+
 fn selected_operation<'a>(
     document: &'a ExecutableDocument,
     operation_name: Option<&str>,

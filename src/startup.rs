@@ -1,13 +1,15 @@
 //! Building the application: connect, migrate, bind. Used by `serve` and by
 //! the test harness, so that tests run the very server that ships.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture as _};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::attachments::storage::{LocalDisk, Storage};
 use crate::auth::password::PasswordHasher;
@@ -23,8 +25,16 @@ use crate::{db, graphql, http};
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// `METRICS_BIND`'s listener and its router, when it is set.
+    metrics: Option<(TcpListener, Router)>,
     state: AppState,
+    /// Background work started with the server and stopped with it.
+    workers: Vec<Worker>,
 }
+
+/// A background task started by [`Application::run_until`]; told to stop
+/// at shutdown, and waited for within the grace period.
+type Worker = Box<dyn FnOnce(watch::Receiver<bool>) -> JoinHandle<()> + Send>;
 
 impl Application {
     /// Connects to the database, applies migrations and binds the address;
@@ -80,11 +90,28 @@ impl Application {
             validations,
             live,
         };
-        let router = http::router(state.clone(), schema);
+        crate::monitoring::install();
+        let metrics = match state.config.metrics_bind {
+            Some(address) => {
+                let listener = TcpListener::bind(address).await.map_err(|e| {
+                    ConfigError::new("METRICS_BIND", format!("cannot listen on {address}: {e}"))
+                })?;
+                Some((listener, crate::monitoring::router(state.clone())))
+            }
+            None => None,
+        };
+        let mut router = http::router(state.clone(), schema);
+        // Without an address of their own, metrics are public outside
+        // production only.
+        if metrics.is_none() && !state.config.production {
+            router = router.merge(crate::monitoring::router(state.clone()));
+        }
         Ok(Self {
             listener,
             router,
+            metrics,
             state,
+            workers: Vec::new(),
         })
     }
 
@@ -93,22 +120,104 @@ impl Application {
         self.listener.local_addr()
     }
 
+    /// The address `/metrics` is served on when `METRICS_BIND` is set.
+    pub fn metrics_addr(&self) -> Option<std::io::Result<SocketAddr>> {
+        self.metrics
+            .as_ref()
+            .map(|(listener, _)| listener.local_addr())
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Starts `worker` with the server. Its receiver turns `true` at
+    /// shutdown: it should then finish what it is doing (a send in
+    /// progress) and return; it gets the grace period for it.
+    pub fn spawn_worker<F>(&mut self, worker: F)
+    where
+        F: FnOnce(watch::Receiver<bool>) -> JoinHandle<()> + Send + 'static,
+    {
+        self.workers.push(Box::new(worker));
+    }
+
+    /// Serves until `shutdown` completes. Then no new connection is
+    /// accepted, and the requests in flight and the workers get
+    /// `SHUTDOWN_GRACE` to finish; what is still running after that is cut
+    /// off.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let grace = self.state.config.shutdown_grace;
+        let (stop, stopping) = watch::channel(false);
+        let stopped = |mut stopping: watch::Receiver<bool>| async move {
+            // An error means the sender is gone: stopping all the same.
+            let _ = stopping.wait_for(|stop| *stop).await;
+        };
+        let public = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
+        .with_graceful_shutdown(stopped(stopping.clone()));
+        let mut tasks = tokio::task::JoinSet::new();
+        if let Some((listener, router)) = self.metrics {
+            let metrics = axum::serve(listener, router)
+                .with_graceful_shutdown(stopped(stopping.clone()))
+                .into_future();
+            tasks.spawn(async move {
+                if let Err(e) = metrics.await {
+                    tracing::error!(error = %e, "the metrics server failed");
+                }
+            });
+        }
+        tasks.spawn(crate::monitoring::upkeep(stopped(stopping.clone())));
+        let workers: Vec<JoinHandle<()>> = self
+            .workers
+            .into_iter()
+            .map(|worker| worker(stopping.clone()))
+            .collect();
+
+        let mut public = tokio::spawn(public.into_future());
+        tokio::select! {
+            served = &mut public => {
+                // The server ended on its own (an accept loop never does):
+                // stop the rest.
+                let _ = stop.send(true);
+                return served.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+            }
+            () = shutdown => {}
+        }
+        tracing::info!(
+            grace_seconds = grace.as_secs(),
+            "shutting down: no new connections; finishing requests in flight"
+        );
+        let _ = stop.send(true);
+        let finished = tokio::time::timeout(grace, async {
+            let served = public.await;
+            for worker in workers {
+                if let Err(e) = worker.await {
+                    tracing::error!(error = %e, "a background worker failed");
+                }
+            }
+            while tasks.join_next().await.is_some() {}
+            served
+        })
+        .await;
+        match finished {
+            Ok(served) => {
+                tracing::info!("shut down");
+                served.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+            }
+            Err(_) => {
+                tracing::warn!(
+                    grace_seconds = grace.as_secs(),
+                    "shutdown grace period over: cutting off what still runs"
+                );
+                Ok(())
+            }
+        }
     }
 }
 
@@ -138,5 +247,4 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -86,10 +86,11 @@ pub async fn begin(
         client_addr,
     };
     match blocked_until(db, &attempt, now).await? {
-        Some(until) if until > now => {
+        Some((until, limit)) if until > now => {
             login_attempts::Entity::delete_by_id(attempt.id)
                 .exec(db)
                 .await?;
+            crate::monitoring::record_throttle_refusal(limit);
             Err(AppError::RateLimited {
                 retry_after_secs: u64::try_from((until - now).num_seconds())
                     .unwrap_or(0)
@@ -100,12 +101,34 @@ pub async fn begin(
     }
 }
 
-/// Until when the attempt's account or address is locked for it, if it is.
+/// The three limits, as the metrics name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    AccountAndAddress,
+    Address,
+    Account,
+}
+
+impl Limit {
+    pub const ALL: [Self; 3] = [Self::AccountAndAddress, Self::Address, Self::Account];
+
+    /// The `limit` label of the refusals counter.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AccountAndAddress => "account_address",
+            Self::Address => "address",
+            Self::Account => "account",
+        }
+    }
+}
+
+/// Until when the attempt's account or address is locked for it, if it
+/// is, and the limit that locks it longest.
 async fn blocked_until(
     db: &impl ConnectionTrait,
     attempt: &Attempt,
     now: DateTime<Utc>,
-) -> AppResult<Option<DateTime<Utc>>> {
+) -> AppResult<Option<(DateTime<Utc>, Limit)>> {
     let window = Duration::minutes(WINDOW_MINUTES);
     let account = login_attempts::Column::Email.eq(attempt.email.as_str());
     let address = login_attempts::Column::ClientAddr.eq(attempt.client_addr.as_str());
@@ -140,10 +163,14 @@ async fn blocked_until(
         Some(oldest) if !is_known_address(db, attempt, now).await? => Some(oldest + account_window),
         _ => None,
     };
-    Ok([by_pair, by_address, by_account]
-        .into_iter()
-        .flatten()
-        .max())
+    Ok([
+        (by_pair, Limit::AccountAndAddress),
+        (by_address, Limit::Address),
+        (by_account, Limit::Account),
+    ]
+    .into_iter()
+    .filter_map(|(until, limit)| until.map(|until| (until, limit)))
+    .max_by_key(|(until, _)| *until))
 }
 
 /// With at least `limit` other failures matching `key` since `since`, the

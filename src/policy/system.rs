@@ -142,3 +142,38 @@ pub async fn reset_links_sent_since(
         .count(db)
         .await
 }
+
+/// What waits in the email outbox, all organisations together: for the
+/// operators' metrics, which show counts and an age, never a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxBacklog {
+    /// Emails waiting to be sent (or retried).
+    pub pending: u64,
+    /// When the oldest of them was queued.
+    pub oldest: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The outbox backlog, in one statement.
+pub async fn outbox_backlog(db: &impl ConnectionTrait) -> Result<OutboxBacklog, DbErr> {
+    use entity::email_outbox as outbox;
+    use entity::enums::EmailStatus;
+    let row: Option<(i64, Option<chrono::DateTime<chrono::Utc>>)> = outbox::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::from(Func::count(Expr::col(outbox::Column::Id))),
+            "pending",
+        )
+        .column_as(
+            Expr::from(Func::min(Expr::col(outbox::Column::CreatedAt))),
+            "oldest",
+        )
+        .filter(outbox::Column::Status.eq(EmailStatus::Pending))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let (pending, oldest) = row.unwrap_or((0, None));
+    Ok(OutboxBacklog {
+        pending: u64::try_from(pending).unwrap_or(0),
+        oldest,
+    })
+}

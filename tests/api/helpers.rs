@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 /// A running server and what a test needs to drive it.
 pub struct TestApp {
     pub address: String,
+    /// Where `/metrics` is served, when `METRICS_BIND` is set.
+    pub metrics_address: Option<String>,
     /// Fixtures made so far, for unique references.
     fixtures: std::sync::atomic::AtomicU64,
     pub client: reqwest::Client,
@@ -57,6 +59,8 @@ pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
         production: false,
         graphql_get: true,
         cors_allowed_origins: Vec::new(),
+        metrics_bind: None,
+        shutdown_grace: std::time::Duration::from_secs(5),
     }
 }
 
@@ -124,6 +128,9 @@ async fn spawn_app_in(
     }
     .expect("build app");
     let address = format!("http://{}", app.local_addr().expect("addr"));
+    let metrics_address = app
+        .metrics_addr()
+        .map(|addr| format!("http://{}", addr.expect("metrics addr")));
     let state = app.state().clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until(async move {
@@ -131,6 +138,7 @@ async fn spawn_app_in(
     }));
     TestApp {
         address,
+        metrics_address,
         fixtures: std::sync::atomic::AtomicU64::new(0),
         client: reqwest::Client::new(),
         state,

@@ -27,6 +27,7 @@ mod isolation;
 mod live;
 mod loaders;
 mod memory;
+mod metrics;
 mod organisations;
 mod outage;
 mod portal;
