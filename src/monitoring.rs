@@ -301,7 +301,11 @@ async fn scrape(State(state): State<AppState>) -> Response {
         // gauges are the last ones read.
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read the outbox backlog"),
     }
-    gauge!(SUBSCRIPTIONS_OPEN).set(0.0);
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "an instance holds far fewer than 2^52 subscriptions"
+    )]
+    gauge!(SUBSCRIPTIONS_OPEN).set(state.live.subscribers() as f64);
     let mut response = (StatusCode::OK, handle.render()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

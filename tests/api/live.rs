@@ -100,6 +100,11 @@ impl LiveClient {
         .await;
     }
 
+    /// Ends operation `id` from the client's side.
+    pub(crate) async fn complete(&mut self, id: &str) {
+        self.send(json!({ "id": id, "type": "complete" })).await;
+    }
+
     /// The next protocol message; fails after [`WAIT`].
     pub(crate) async fn next(&mut self) -> Value {
         loop {
@@ -112,6 +117,21 @@ impl LiveClient {
                 Message::Text(text) => return serde_json::from_str(&text).expect("JSON"),
                 Message::Close(frame) => panic!("closed: {frame:?}"),
                 _ => {}
+            }
+        }
+    }
+
+    /// The next frame but pings and pongs; `None` once the socket ends.
+    /// Fails after [`WAIT`].
+    pub(crate) async fn next_frame(&mut self) -> Option<Message> {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.socket.next())
+                .await
+                .expect("a frame in time");
+            match frame {
+                None | Some(Err(_)) => return None,
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(message)) => return Some(message),
             }
         }
     }

@@ -13,7 +13,8 @@ use partnerdesk::auth::service;
 use partnerdesk::error::AppError;
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_configured};
+use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_configured, world};
+use crate::live::{LiveClient, subscribed};
 
 /// Every family the issue asks for, by the name and type a scrape gives it.
 const FAMILIES: [(&str, &str); 9] = [
@@ -413,4 +414,42 @@ async fn in_production_the_public_address_never_serves_metrics() {
         .await
         .expect("public scrape");
     assert_eq!(public.status(), 404);
+}
+
+/// The open-subscriptions gauge of `app`'s scrapes: the gauge is the
+/// process's, set by each scrape, so another test's scrape may land between
+/// this one's reading and rendering; a few tries see this app's figure.
+async fn subscriptions_open(app: &TestApp, expected: f64) -> Option<f64> {
+    let mut seen = None;
+    for _ in 0..5 {
+        seen = scrape(app, &app.address)
+            .await
+            .value("partnerdesk_subscriptions_open", &[]);
+        if seen == Some(expected) {
+            break;
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_scrape_counts_the_subscriptions_open_on_the_instance() {
+    let w = world().await;
+    let token = w.token(&w.member).await;
+    let mut live = LiveClient::with_token(&w.app.address, &token).await;
+    let query = "subscription { ticketEvents { kind } }";
+    live.subscribe("1", query, json!({})).await;
+    live.subscribe("2", query, json!({})).await;
+    subscribed(&w.app, 2).await;
+    assert_eq!(subscriptions_open(&w.app, 2.0).await, Some(2.0));
+
+    live.complete("2").await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while w.app.state.live.subscribers() > 1 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the completed subscription closes");
+    assert_eq!(subscriptions_open(&w.app, 1.0).await, Some(1.0));
 }
