@@ -221,8 +221,9 @@ pub struct Settings {
     #[arg(long, env = "METRICS_BIND", global = true)]
     pub metrics_bind: Option<SocketAddr>,
 
-    /// Seconds that requests in flight get to finish after SIGTERM or
-    /// Ctrl-C, before they are cut off.
+    /// Seconds that requests in flight, closing subscriptions and
+    /// background work get to finish after SIGTERM or Ctrl-C, before they
+    /// are cut off.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 20, global = true)]
     pub shutdown_grace: u64,
 }

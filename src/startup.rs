@@ -142,7 +142,8 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes. Then no new connection is
-    /// accepted, and the requests in flight and the workers get
+    /// accepted, every subscription completes and its socket closes with
+    /// "going away" (1001), and the requests in flight and the workers get
     /// `SHUTDOWN_GRACE` to finish; what is still running after that is cut
     /// off.
     pub async fn run_until(
@@ -150,6 +151,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let grace = self.state.config.shutdown_grace;
+        let live = self.state.live.clone();
         let (stop, stopping) = watch::channel(false);
         let stopped = |mut stopping: watch::Receiver<bool>| async move {
             // An error means the sender is gone: stopping all the same.
@@ -194,8 +196,11 @@ impl Application {
             "shutting down: no new connections; finishing requests in flight"
         );
         let _ = stop.send(true);
+        live.close_subscriptions();
         let finished = tokio::time::timeout(grace, async {
             let served = public.await;
+            // Upgraded connections are no longer the HTTP server's.
+            live.sockets_closed().await;
             for worker in workers {
                 if let Err(e) = worker.await {
                     tracing::error!(error = %e, "a background worker failed");

@@ -17,7 +17,10 @@
 //!   the data itself is committed);
 //! - a dropped listener connection is reconnected, with a growing pause;
 //!   the events sent meanwhile by other instances are lost and a warning
-//!   says so.
+//!   says so;
+//! - at shutdown, [`Broker::close_subscriptions`] ends every subscription
+//!   and every socket says goodbye; [`Broker::sockets_closed`] completes
+//!   once the last one has (each socket holds a [`SocketGuard`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,6 +122,8 @@ struct Inner {
     notify: Option<mpsc::UnboundedSender<Outgoing>>,
     /// True once the instance closes its subscriptions (shutdown).
     closing: watch::Sender<bool>,
+    /// How many WebSocket connections are open.
+    sockets: watch::Sender<usize>,
     /// Dropped with the broker: ends the listener task.
     _stop: watch::Sender<()>,
 }
@@ -141,12 +146,14 @@ impl Broker {
     fn with_notify(notify: Option<mpsc::UnboundedSender<Outgoing>>) -> (Self, watch::Receiver<()>) {
         let (local, _) = broadcast::channel(BUFFER);
         let (closing, _) = watch::channel(false);
+        let (sockets, _) = watch::channel(0);
         let (stop, stopped) = watch::channel(());
         let broker = Self {
             inner: Arc::new(Inner {
                 local,
                 notify,
                 closing,
+                sockets,
                 _stop: stop,
             }),
         };
@@ -214,14 +221,44 @@ impl Broker {
         self.inner.local.receiver_count()
     }
 
-    /// Ends every subscription (shutdown): each completes normally.
+    /// Ends every subscription (shutdown): each completes normally, then
+    /// its socket closes with "going away".
     pub fn close_subscriptions(&self) {
         self.inner.closing.send_replace(true);
+    }
+
+    /// Counts a WebSocket connection as open until the guard is dropped.
+    pub fn socket_opened(&self) -> SocketGuard {
+        self.inner.sockets.send_modify(|open| *open += 1);
+        SocketGuard {
+            sockets: self.inner.sockets.clone(),
+        }
+    }
+
+    /// Completes once no WebSocket connection is open (after
+    /// [`Broker::close_subscriptions`], once each has said goodbye).
+    pub async fn sockets_closed(&self) {
+        let mut sockets = self.inner.sockets.subscribe();
+        // The sender lives in `self`: `wait_for` cannot fail here.
+        let _ = sockets.wait_for(|open| *open == 0).await;
     }
 
     /// Becomes true when the instance closes its subscriptions.
     pub fn closing(&self) -> watch::Receiver<bool> {
         self.inner.closing.subscribe()
+    }
+}
+
+/// An open WebSocket connection, counted by the broker until dropped.
+#[derive(Debug)]
+pub struct SocketGuard {
+    sockets: watch::Sender<usize>,
+}
+
+impl Drop for SocketGuard {
+    fn drop(&mut self) {
+        self.sockets
+            .send_modify(|open| *open = open.saturating_sub(1));
     }
 }
 
@@ -357,5 +394,25 @@ mod tests {
         };
         broker.publish(event.clone());
         assert_eq!(events.recv().await.expect("an event"), event);
+    }
+
+    #[tokio::test]
+    async fn sockets_closed_waits_for_the_last_socket() {
+        let broker = Broker::in_process();
+        broker.sockets_closed().await;
+        let first = broker.socket_opened();
+        let second = broker.socket_opened();
+        let waiting = tokio::spawn({
+            let broker = broker.clone();
+            async move { broker.sockets_closed().await }
+        });
+        drop(first);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "one socket is still open");
+        drop(second);
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("done once both are closed")
+            .expect("join");
     }
 }

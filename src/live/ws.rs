@@ -40,6 +40,14 @@ pub const FORBIDDEN: u16 = 4403;
 /// The close reason of a refused `connection_init`.
 const REFUSED: &str = "Forbidden: connection_init needs a valid access token";
 
+/// The close code at shutdown: WebSocket's "going away" (RFC 6455 §7.4.1),
+/// as the `graphql-ws` server uses when it is disposed of.
+pub const GOING_AWAY: u16 = 1001;
+
+/// At shutdown, how long a socket waits for one more `complete` message of
+/// its ending subscriptions before it closes.
+const LAST_WORDS: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The token a connection was opened with, and when it expires (Unix
 /// seconds). `Debug` does not print the token.
 #[derive(Clone)]
@@ -92,8 +100,12 @@ pub async fn subscribe(
     upgrade.on_upgrade(move |socket| serve(socket, executor))
 }
 
-/// Runs the protocol on one socket until either side closes it.
+/// Runs the protocol on one socket until either side closes it, or until
+/// the instance shuts down: then its subscriptions complete and the socket
+/// closes with [`GOING_AWAY`].
 async fn serve(socket: WebSocket, executor: LiveExecutor) {
+    let _open = executor.app.live.socket_opened();
+    let mut closing = executor.app.live.closing();
     let (mut sink, source) = socket.split();
     let input = source
         .take_while(|message| future::ready(message.is_ok()))
@@ -107,7 +119,36 @@ async fn serve(socket: WebSocket, executor: LiveExecutor) {
     let messages = GraphQLWebSocket::new(executor, input, WebSocketProtocols::GraphQLWS)
         .on_connection_init(move |payload| connection_init(app, payload));
     futures_util::pin_mut!(messages);
-    while let Some(message) = messages.next().await {
+    loop {
+        let message = tokio::select! {
+            message = messages.next() => Some(message),
+            // A broker gone is a shutdown too.
+            _ = closing.wait_for(|closing| *closing) => None,
+        };
+        let Some(message) = message else {
+            // The subscriptions end on the same signal: pass on their
+            // `complete` messages, then say goodbye.
+            while let Ok(Some(WsMessage::Text(text))) =
+                tokio::time::timeout(LAST_WORDS, messages.next()).await
+            {
+                if sink.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            let _ = sink
+                .send(Message::Close(Some(CloseFrame {
+                    code: GOING_AWAY,
+                    reason: "Going away".into(),
+                })))
+                .await;
+            // The client's closing frame ends the input.
+            let _ = tokio::time::timeout(LAST_WORDS, async {
+                while messages.next().await.is_some() {}
+            })
+            .await;
+            return;
+        };
+        let Some(message) = message else { break };
         let message = match message {
             WsMessage::Text(text) => Message::Text(text.into()),
             WsMessage::Close(code, reason) => {

@@ -7,6 +7,7 @@ mod databases;
 mod helpers;
 mod logs;
 mod pg_cluster;
+mod server_process;
 
 mod attachments;
 mod auth;
@@ -38,6 +39,7 @@ mod reports;
 mod reset_page;
 mod schema;
 mod seed;
+mod shutdown;
 mod tickets;
 mod user_management;
 mod viewer;
