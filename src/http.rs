@@ -83,24 +83,32 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     security_headers(router, &config.public_url)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let request_id = request
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                // `operation`, `viewer` and `organisation` are recorded
-                // by the GraphQL handler once it knows them.
-                tracing::info_span!(
-                    "request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    request_id = %request_id,
-                    operation = tracing::field::Empty,
-                    viewer = tracing::field::Empty,
-                    organisation = tracing::field::Empty,
-                )
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let request_id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    // `operation`, `viewer` and `organisation` are recorded
+                    // by the GraphQL handler once it knows them.
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %request_id,
+                        operation = tracing::field::Empty,
+                        viewer = tracing::field::Empty,
+                        organisation = tracing::field::Empty,
+                    )
+                })
+                // One line per request at the default level, inside its span:
+                // the status and the latency, with the span's fields.
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                ),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
@@ -226,7 +234,7 @@ impl Observed {
     /// Fixes the operation's label and records it on the request's span.
     fn name_operation(&mut self, name: Option<String>) {
         let label = crate::monitoring::operation_label(name.as_deref());
-        tracing::Span::current().record("operation", label.as_str());
+        tracing::Span::current().record("operation", tracing::field::display(&label));
         self.label = Some(label);
     }
 

@@ -266,27 +266,11 @@ impl TestApp {
     /// reset or an invitation), checking that the link has the documented
     /// form `<public URL>/reset-password?token=…`.
     pub async fn emailed_token(&self, to: &str) -> String {
-        use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
-        let email = entity::email_outbox::Entity::find()
-            .filter(entity::email_outbox::Column::ToAddress.eq(to))
-            .order_by_desc(entity::email_outbox::Column::Id)
-            .one(&self.state.db)
-            .await
-            .expect("query")
-            .unwrap_or_else(|| panic!("an email to {to}"));
-        assert!(
-            email
-                .body_text
-                .contains("https://desk.example/reset-password?token="),
-            "the documented link: {}",
-            email.body_text
-        );
-        let start = email.body_text.find("token=").expect("link") + "token=".len();
-        email.body_text[start..]
-            .split_whitespace()
-            .next()
-            .expect("token")
-            .to_owned()
+        let link = emailed_link(&self.state.db, to).await;
+        let token = link
+            .strip_prefix("https://desk.example/reset-password?token=")
+            .unwrap_or_else(|| panic!("the documented link: {link}"));
+        token.to_owned()
     }
 
     /// The app's time: its [`ManualClock`], which tests move by hand.
@@ -648,4 +632,23 @@ impl Storage for FlakyStorage {
         blobs.remove(key);
         Ok(())
     }
+}
+
+/// The reset link (`…/reset-password?token=…`) of the latest email to `to`
+/// in the outbox of `db`.
+pub async fn emailed_link(db: &sea_orm::DatabaseConnection, to: &str) -> String {
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
+    let email = entity::email_outbox::Entity::find()
+        .filter(entity::email_outbox::Column::ToAddress.eq(to))
+        .order_by_desc(entity::email_outbox::Column::Id)
+        .one(db)
+        .await
+        .expect("query")
+        .unwrap_or_else(|| panic!("an email to {to}"));
+    email
+        .body_text
+        .split_whitespace()
+        .find(|word| word.contains("/reset-password?token="))
+        .unwrap_or_else(|| panic!("a reset link: {}", email.body_text))
+        .to_owned()
 }

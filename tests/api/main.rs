@@ -27,6 +27,7 @@ mod invoices;
 mod isolation;
 mod live;
 mod loaders;
+mod log_redaction;
 mod memory;
 mod metrics;
 mod organisations;
