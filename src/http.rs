@@ -57,6 +57,7 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
     };
     let config = state.app.config.clone();
     let reset_page = crate::reset_page::router(state.app.clone());
+    let metrics_state = state.app.clone();
     // No body-limit layer on /graphql: its refusal would not be the API's
     // error body. `read_request` refuses by `Content-Length` first and
     // stops reading at the limit of each kind of body.
@@ -74,6 +75,14 @@ pub fn router(app: AppState, schema: AppSchema) -> Router {
         router
     } else {
         router.merge(crate::playground::router())
+    };
+    // Without an address of their own, metrics are public outside
+    // production only. Merged before the layers, which apply to the routes
+    // (and the fallback) present when they are added.
+    let router = if config.metrics_bind.is_none() && !config.production {
+        router.merge(crate::monitoring::router(metrics_state))
+    } else {
+        router
     };
     let router = router.layer(CatchPanicLayer::custom(panic_response));
     let router = match cors(&config.cors_allowed_origins) {

@@ -100,12 +100,7 @@ impl Application {
             }
             None => None,
         };
-        let mut router = http::router(state.clone(), schema);
-        // Without an address of their own, metrics are public outside
-        // production only.
-        if metrics.is_none() && !state.config.production {
-            router = router.merge(crate::monitoring::router(state.clone()));
-        }
+        let router = http::router(state.clone(), schema);
         Ok(Self {
             listener,
             router,

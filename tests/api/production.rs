@@ -252,7 +252,14 @@ async fn without_allowed_origins_there_is_no_cors() {
 async fn sample_responses(app: &TestApp) -> Vec<(String, reqwest::Response)> {
     let url = |path: &str| format!("{}{path}", app.address);
     let mut requests = Vec::new();
-    for path in ["/", "/healthz", "/readyz", "/nowhere", "/attachments/x"] {
+    for path in [
+        "/",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/nowhere",
+        "/attachments/x",
+    ] {
         requests.push((format!("GET {path}"), app.client.get(url(path))));
     }
     let post = || app.client.post(url("/graphql"));
