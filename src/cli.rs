@@ -31,8 +31,9 @@ pub enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
-    /// Seed demo data into an empty database and print the demo logins.
-    Seed,
+    /// Seed demo data into an empty database and print the demo logins;
+    /// with `--scale`, generate a data set for measuring instead.
+    Seed(SeedArgs),
     /// Print the GraphQL schema (SDL) to stdout.
     ExportSchema,
     /// Create a user (e.g. the first administrator) and print its password.
@@ -40,6 +41,43 @@ pub enum Command {
     /// Issue the quarterly invoices of a quarter that is over (for a
     /// scheduler) and print what was issued; running it again issues nothing.
     Invoice(InvoiceArgs),
+}
+
+/// Arguments of `seed`.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Generate a data set of this size instead of the demo: small (about
+    /// the demo), medium (100 partners, 2,000 users, 100,000 tickets,
+    /// 300,000 comments) or large (500 partners, 10,000 users, 1,000,000
+    /// tickets, 3,000,000 comments).
+    #[arg(long, value_enum)]
+    pub scale: Option<CliScale>,
+    /// The generator's seed: the same seed (and day) gives the same data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Delete every row of every table first (organisations, users,
+    /// tickets, invoices, outbox, login attempts, …); without it, a
+    /// database that has organisations is left alone.
+    #[arg(long, requires = "scale")]
+    pub wipe: bool,
+}
+
+/// Data set sizes, as typed on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CliScale {
+    Small,
+    Medium,
+    Large,
+}
+
+impl From<CliScale> for seed::generator::Scale {
+    fn from(scale: CliScale) -> Self {
+        match scale {
+            CliScale::Small => Self::Small,
+            CliScale::Medium => Self::Medium,
+            CliScale::Large => Self::Large,
+        }
+    }
 }
 
 /// Arguments of `invoice`.
@@ -152,7 +190,35 @@ async fn execute(cli: Cli) -> Result<(), ConfigError> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed(SeedArgs {
+            scale: Some(scale),
+            seed,
+            wipe,
+        }) => {
+            let config = cli.settings.resolve()?;
+            let app =
+                Application::build(with_ephemeral_port(config), Arc::new(SystemClock)).await?;
+            let options = seed::generator::Options {
+                scale: scale.into(),
+                seed,
+                wipe,
+            };
+            let progress = seed::generator::Progress::on_stderr();
+            match seed::generator::generate(app.state(), options, &progress)
+                .await
+                .map_err(seed_error)?
+            {
+                Some(generated) => print_generated(options, &generated),
+                None => {
+                    return Err(ConfigError::new(
+                        "DATABASE_URL",
+                        "the database already has data: nothing generated (--wipe deletes it first)",
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Command::Seed(SeedArgs { scale: None, .. }) => {
             let config = cli.settings.resolve()?;
             let app =
                 Application::build(with_ephemeral_port(config), Arc::new(SystemClock)).await?;
@@ -263,6 +329,46 @@ fn print_logins(logins: &[seed::DemoLogin]) {
         println!(
             "  {:<16} {:<40} {:<24} {}",
             login.role, login.email, login.password, login.organisation
+        );
+    }
+}
+
+fn print_generated(options: seed::generator::Options, generated: &seed::generator::Generated) {
+    let c = &generated.counts;
+    println!(
+        "generated the {} data set (seed {}) in {:.1} s: {} organisations, {} users, {} tickets, \
+         {} orders, {} events, {} comments, {} attachments, {} invoices, {} invoice lines",
+        options.scale.name(),
+        options.seed,
+        generated.elapsed.as_secs_f64(),
+        c.organisations,
+        c.users,
+        c.tickets,
+        c.orders,
+        c.ticket_events,
+        c.comments,
+        c.attachments,
+        c.invoices,
+        c.invoice_lines
+    );
+    println!(
+        "every generated user's password is {} (keep it; it is not stored anywhere else)",
+        generated.password
+    );
+    println!("logins:");
+    for login in &generated.logins {
+        let whose = match (login.visibility, login.size) {
+            (Some(visibility), Some(size)) => format!(
+                "{} ({size} {visibility:?} partner, {} tickets)",
+                login.organisation, login.tickets
+            ),
+            _ => login.organisation.clone(),
+        };
+        println!(
+            "  {:<16} {:<48} {}",
+            format!("{:?}", login.role),
+            login.email,
+            whose
         );
     }
 }

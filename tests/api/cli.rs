@@ -109,6 +109,59 @@ async fn create_user_bootstraps_the_first_admin() {
     );
 }
 
+#[tokio::test]
+async fn seed_scale_generates_once_prints_logins_and_wipes_on_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = TestDatabase::empty(dir.path()).await;
+    let url = database.url.clone();
+    let output = partnerdesk(&url, dir.path(), &["seed", "--scale", "small"], None);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("generated the small data set (seed 1)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("60 tickets"), "{stdout}");
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("every generated user's password is "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the password is printed");
+    assert_eq!(password.len(), 16);
+    for role in ["Admin", "Staff", "PartnerManager", "PartnerMember"] {
+        assert!(
+            stdout.lines().any(|l| l.trim_start().starts_with(role)),
+            "a {role} login: {stdout}"
+        );
+    }
+    // Not in a terminal: plain progress lines on stderr.
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("rows/s"),
+        "progress lines"
+    );
+
+    let again = partnerdesk(&url, dir.path(), &["seed", "--scale", "small"], None);
+    assert!(!again.status.success(), "a database with data is refused");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--wipe"));
+
+    let wiped = partnerdesk(
+        &url,
+        dir.path(),
+        &["seed", "--scale", "small", "--seed", "2", "--wipe"],
+        None,
+    );
+    assert!(
+        wiped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&wiped.stderr)
+    );
+    assert!(String::from_utf8_lossy(&wiped.stdout).contains("(seed 2)"));
+}
+
 #[test]
 fn export_schema_prints_the_sdl() {
     let output = Command::new(env!("CARGO_BIN_EXE_partnerdesk"))

@@ -19,6 +19,7 @@ mod concurrency;
 mod config;
 mod dashboards;
 mod errors;
+mod generator;
 mod graphql_http_audit;
 mod health;
 mod hostile;

@@ -19,8 +19,6 @@ use entity::enums::{
     TicketStatus, TicketVisibility,
 };
 use entity::{invoice_lines, orders, organisations, tickets, users};
-use rand::Rng as _;
-use rand::distr::Alphanumeric;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, TransactionTrait};
 
@@ -45,7 +43,7 @@ pub struct DemoLogin {
 
 /// The demo's training certificate: a one-page PDF saying what it stands
 /// for.
-const DEMO_CERTIFICATE: &[u8] = b"%PDF-1.4
+pub(crate) const DEMO_CERTIFICATE: &[u8] = b"%PDF-1.4
 1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
 2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
 3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >> endobj
@@ -66,7 +64,7 @@ pub async fn seed_if_empty(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>
     let now = state.clock.now();
     let mut people = Vec::new();
     for spec in &USERS {
-        let password = random_password();
+        let password = super::random_password();
         let hash = state.hasher.hash(&password).await?;
         people.push((spec, password, hash));
     }
@@ -680,13 +678,4 @@ impl QuarterlyRuns {
         }
         Ok(())
     }
-}
-
-/// A random 16-character alphanumeric password.
-pub fn random_password() -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(16)
-        .map(char::from)
-        .collect()
 }
