@@ -18,6 +18,9 @@ pub struct Model {
     pub client_addr: String,
     /// Whether the password was right.
     pub succeeded: bool,
+    /// True while the password is being checked; a pending attempt older
+    /// than the throttle's settling time counts as a failure.
+    pub pending: bool,
     /// When the attempt was made.
     pub attempted_at: DateTimeUtc,
 }

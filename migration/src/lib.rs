@@ -51,6 +51,7 @@ mod m20261126_000014_create_login_attempts;
 mod m20261203_000015_add_organisations_locale;
 mod m20261203_124000_add_tickets_status_changed_at;
 mod m20261203_160000_add_server_text_templates;
+mod m20261203_170000_add_login_attempts_pending;
 
 /// Every migration of the application, oldest first.
 pub struct Migrator;
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_add_organisations_locale::Migration),
             Box::new(m20261203_124000_add_tickets_status_changed_at::Migration),
             Box::new(m20261203_160000_add_server_text_templates::Migration),
+            Box::new(m20261203_170000_add_login_attempts_pending::Migration),
         ]
     }
 }

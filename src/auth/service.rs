@@ -58,7 +58,10 @@ pub async fn login(
     let matches = state.hasher.verify(password, hash).await?;
     let user = match user {
         Some(user) if matches && user.is_active => user,
-        _ => return Err(AppError::BadCredentials),
+        _ => {
+            throttle::failed(&state.db, attempt).await?;
+            return Err(AppError::BadCredentials);
+        }
     };
     throttle::succeeded(&state.db, attempt, now).await?;
     let mut active = user.into_active_model();
@@ -245,6 +248,7 @@ pub async fn change_password(
         .verify(current, user.password_hash.as_deref())
         .await?
     {
+        throttle::failed(&state.db, attempt).await?;
         return Err(AppError::validation(
             "currentPassword",
             Invalid::not_allowed("is not your current password"),

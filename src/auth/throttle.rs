@@ -19,9 +19,16 @@
 //! (account, address) pair and is remembered as a known address; a
 //! successful password reset clears every failure of the account.
 //!
-//! Every attempt is written before it is counted, so that concurrent
-//! attempts cannot all slip under a limit; a refused attempt removes its
-//! row, so that hammering does not extend a lock-out forever.
+//! Every attempt is written before it is counted, as pending, so that
+//! concurrent attempts cannot all slip under a limit: an attempt counts the
+//! settled failures and the attempts begun before it that are still being
+//! checked. Settled failures alone lock; when attempts in flight would
+//! reach the limit, a later attempt waits for them to settle (at most
+//! [`MAX_WAIT`]) rather than being refused, so that people sharing a login
+//! behind one address can log in at the same moment. An attempt pending for
+//! longer than [`SETTLE_SECS`] died with its server and counts as a failure.
+//! A refused attempt removes its row, so that hammering does not extend a
+//! lock-out forever.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::login_attempts;
@@ -48,6 +55,18 @@ pub const ACCOUNT_WINDOW_MINUTES: i64 = 60;
 /// How long a successful login makes its address known to the account.
 pub const KNOWN_ADDRESS_DAYS: i64 = 30;
 
+/// How long an attempt may stay pending. A check is one argon2 hash, queued
+/// behind a few others at most; one pending longer ended without settling
+/// (its server stopped) and counts as a failure.
+pub const SETTLE_SECS: i64 = 30;
+/// How long an attempt waits for earlier attempts in flight to settle
+/// before it is refused.
+pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The first pause between checks while waiting; it doubles up to
+/// [`MAX_POLL`].
+const FIRST_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+const MAX_POLL: std::time::Duration = std::time::Duration::from_millis(400);
+
 /// The `login_attempts` columns are bounded; longer input cannot name an
 /// account anyway, and its prefix throttles it just as well.
 const MAX_EMAIL_CHARS: usize = 254;
@@ -62,7 +81,8 @@ pub struct Attempt {
     client_addr: String,
 }
 
-/// Registers an attempt and refuses it when one of the limits is reached.
+/// Registers an attempt and refuses it when one of the limits is reached,
+/// after waiting for earlier attempts in flight where they decide it.
 pub async fn begin(
     db: &impl ConnectionTrait,
     email: &str,
@@ -75,6 +95,7 @@ pub async fn begin(
         email: Set(email.clone()),
         client_addr: Set(client_addr.clone()),
         succeeded: Set(false),
+        pending: Set(true),
         attempted_at: Set(now),
         ..Default::default()
     }
@@ -85,20 +106,42 @@ pub async fn begin(
         email,
         client_addr,
     };
-    match blocked_until(db, &attempt, now).await? {
-        Some((until, limit)) if until > now => {
-            login_attempts::Entity::delete_by_id(attempt.id)
-                .exec(db)
-                .await?;
-            crate::monitoring::record_throttle_refusal(limit);
-            Err(AppError::RateLimited {
-                retry_after_secs: u64::try_from((until - now).num_seconds())
+    let waiting = std::time::Instant::now();
+    let mut pause = FIRST_POLL;
+    loop {
+        let (retry_after_secs, limit) = match verdict(db, &attempt, now).await? {
+            Verdict::Go => return Ok(attempt),
+            Verdict::Wait(_) if waiting.elapsed() < MAX_WAIT => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(MAX_POLL);
+                continue;
+            }
+            Verdict::Wait(limit) => (1, limit),
+            Verdict::Locked(until, limit) => (
+                u64::try_from((until - now).num_seconds())
                     .unwrap_or(0)
                     .max(1),
-            })
-        }
-        _ => Ok(attempt),
+                limit,
+            ),
+        };
+        login_attempts::Entity::delete_by_id(attempt.id)
+            .exec(db)
+            .await?;
+        crate::monitoring::record_throttle_refusal(limit);
+        return Err(AppError::RateLimited { retry_after_secs });
     }
+}
+
+/// What the limits say about an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Under every limit.
+    Go,
+    /// Attempts begun earlier and still being checked decide whether this
+    /// limit is reached: check again once they settle.
+    Wait(Limit),
+    /// Locked until then by settled failures of this limit.
+    Locked(DateTime<Utc>, Limit),
 }
 
 /// The three limits, as the metrics name them.
@@ -122,81 +165,115 @@ impl Limit {
     }
 }
 
-/// Until when the attempt's account or address is locked for it, if it
-/// is, and the limit that locks it longest.
-async fn blocked_until(
+/// The attempt's verdict over the three limits: locked when any limit says
+/// so (until the latest), else waiting when any says wait.
+async fn verdict(
     db: &impl ConnectionTrait,
     attempt: &Attempt,
     now: DateTime<Utc>,
-) -> AppResult<Option<(DateTime<Utc>, Limit)>> {
+) -> AppResult<Verdict> {
     let window = Duration::minutes(WINDOW_MINUTES);
     let account = login_attempts::Column::Email.eq(attempt.email.as_str());
     let address = login_attempts::Column::ClientAddr.eq(attempt.client_addr.as_str());
-    let by_pair = oldest_blocking_failure(
+    let by_pair = limit_verdict(
         db,
         Condition::all().add(account.clone()).add(address.clone()),
         attempt.id,
-        now - window,
-        MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+        now,
+        window,
+        (
+            MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+            Limit::AccountAndAddress,
+        ),
     )
-    .await?
-    .map(|oldest| oldest + window);
-    let by_address = oldest_blocking_failure(
+    .await?;
+    let by_address = limit_verdict(
         db,
         Condition::all().add(address),
         attempt.id,
-        now - window,
-        MAX_FAILURES_PER_ADDRESS,
+        now,
+        window,
+        (MAX_FAILURES_PER_ADDRESS, Limit::Address),
     )
-    .await?
-    .map(|oldest| oldest + window);
-    let account_window = Duration::minutes(ACCOUNT_WINDOW_MINUTES);
-    let by_account = match oldest_blocking_failure(
+    .await?;
+    let by_account = match limit_verdict(
         db,
         Condition::all().add(account),
         attempt.id,
-        now - account_window,
-        MAX_FAILURES_PER_ACCOUNT,
+        now,
+        Duration::minutes(ACCOUNT_WINDOW_MINUTES),
+        (MAX_FAILURES_PER_ACCOUNT, Limit::Account),
     )
     .await?
     {
-        Some(oldest) if !is_known_address(db, attempt, now).await? => Some(oldest + account_window),
-        _ => None,
+        Verdict::Go => Verdict::Go,
+        _ if is_known_address(db, attempt, now).await? => Verdict::Go,
+        other => other,
     };
-    Ok([
-        (by_pair, Limit::AccountAndAddress),
-        (by_address, Limit::Address),
-        (by_account, Limit::Account),
-    ]
-    .into_iter()
-    .filter_map(|(until, limit)| until.map(|until| (until, limit)))
-    .max_by_key(|(until, _)| *until))
+    let verdicts = [by_pair, by_address, by_account];
+    let locked = verdicts
+        .iter()
+        .filter_map(|v| match v {
+            Verdict::Locked(until, limit) => Some((*until, *limit)),
+            _ => None,
+        })
+        .max_by_key(|(until, _)| *until);
+    let waiting = verdicts.iter().find_map(|v| match v {
+        Verdict::Wait(limit) => Some(*limit),
+        _ => None,
+    });
+    Ok(match (locked, waiting) {
+        (Some((until, limit)), _) => Verdict::Locked(until, limit),
+        (None, Some(limit)) => Verdict::Wait(limit),
+        (None, None) => Verdict::Go,
+    })
 }
 
-/// With at least `limit` other failures matching `key` since `since`, the
-/// time of the failure that must expire before another attempt is allowed.
-async fn oldest_blocking_failure(
+/// One limit: the newest `limit` attempts matching `key` within `window`
+/// that count against the attempt (settled failures, and attempts begun
+/// before it that are still being checked). Fewer than `limit`: go. All of
+/// them settled: locked until the oldest leaves the window. Otherwise the
+/// attempts in flight decide: wait.
+async fn limit_verdict(
     db: &impl ConnectionTrait,
     key: Condition,
     own_attempt: i64,
-    since: DateTime<Utc>,
-    limit: u64,
-) -> AppResult<Option<DateTime<Utc>>> {
-    let recent: Vec<DateTime<Utc>> = login_attempts::Entity::find()
+    now: DateTime<Utc>,
+    window: Duration,
+    (limit, which): (u64, Limit),
+) -> AppResult<Verdict> {
+    let settle = now - Duration::seconds(SETTLE_SECS);
+    let settled = Condition::any()
+        .add(login_attempts::Column::Pending.eq(false))
+        .add(login_attempts::Column::AttemptedAt.lte(settle));
+    let counted: Vec<(DateTime<Utc>, bool)> = login_attempts::Entity::find()
         .select_only()
         .column(login_attempts::Column::AttemptedAt)
+        .column(login_attempts::Column::Pending)
         .filter(key)
         .filter(login_attempts::Column::Id.ne(own_attempt))
         .filter(login_attempts::Column::Succeeded.eq(false))
-        .filter(login_attempts::Column::AttemptedAt.gt(since))
+        .filter(login_attempts::Column::AttemptedAt.gt(now - window))
+        .filter(
+            Condition::any()
+                .add(settled)
+                .add(login_attempts::Column::Id.lt(own_attempt)),
+        )
         .order_by_desc(login_attempts::Column::AttemptedAt)
         .limit(limit)
         .into_tuple()
         .all(db)
         .await?;
-    Ok((recent.len() as u64 >= limit)
-        .then(|| recent.last().copied())
-        .flatten())
+    if (counted.len() as u64) < limit {
+        return Ok(Verdict::Go);
+    }
+    let in_flight = |(at, pending): &(DateTime<Utc>, bool)| *pending && *at > settle;
+    if counted.iter().any(in_flight) {
+        return Ok(Verdict::Wait(which));
+    }
+    Ok(counted.last().map_or(Verdict::Go, |(oldest, _)| {
+        Verdict::Locked(*oldest + window, which)
+    }))
 }
 
 /// Whether the attempt's address logged into its account within
@@ -228,6 +305,7 @@ pub async fn succeeded(
 ) -> AppResult<()> {
     login_attempts::Entity::update_many()
         .col_expr(login_attempts::Column::Succeeded, Expr::value(true))
+        .col_expr(login_attempts::Column::Pending, Expr::value(false))
         .filter(login_attempts::Column::Id.eq(attempt.id))
         .exec(db)
         .await?;
@@ -251,6 +329,17 @@ pub async fn succeeded(
     Ok(())
 }
 
+/// The attempt failed (a wrong password, an unknown or inactive account):
+/// it settles as a failure and counts from now on.
+pub async fn failed(db: &impl ConnectionTrait, attempt: Attempt) -> AppResult<()> {
+    login_attempts::Entity::update_many()
+        .col_expr(login_attempts::Column::Pending, Expr::value(false))
+        .filter(login_attempts::Column::Id.eq(attempt.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The account's password was reset by its owner (who proved it by the
 /// emailed link): every lock on the account lifts, from every address.
 /// `email` is the account's login email.
@@ -263,10 +352,13 @@ pub async fn clear_account(db: &impl ConnectionTrait, email: &str) -> AppResult<
     .await
 }
 
+/// Deletes the settled failures matching `key`; attempts still being
+/// checked settle on their own.
 async fn delete_failures(db: &impl ConnectionTrait, key: Condition) -> AppResult<()> {
     login_attempts::Entity::delete_many()
         .filter(key)
         .filter(login_attempts::Column::Succeeded.eq(false))
+        .filter(login_attempts::Column::Pending.eq(false))
         .exec(db)
         .await?;
     Ok(())

@@ -8,13 +8,17 @@
 
 use chrono::Duration;
 use entity::enums::{OrganisationKind, Role, TicketVisibility};
-use entity::{email_outbox, password_reset_tokens};
+use entity::{email_outbox, login_attempts, password_reset_tokens};
 use partnerdesk::auth::service;
 use partnerdesk::auth::throttle::{
     MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS, MAX_FAILURES_PER_ADDRESS,
+    SETTLE_SECS,
 };
 use partnerdesk::error::AppError;
-use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, PaginatorTrait as _,
+    QueryFilter as _, Set,
+};
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, TestUser, error_code, spawn_app};
@@ -182,6 +186,52 @@ async fn a_password_reset_lifts_the_lock() {
         body["data"]["login"]["token"].is_string(),
         "the reset lifted the lock: {body}"
     );
+}
+
+#[tokio::test]
+async fn people_sharing_a_login_behind_one_address_log_in_at_the_same_moment() {
+    let app = spawn_app().await;
+    let ada = admin(&app).await;
+    // Twice the per-(account, address) limit of correct logins at once:
+    // attempts in flight are not failures, so none is refused.
+    let logins = (0..2 * MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS)
+        .map(|_| login_from(&app, &ada.email, PASSWORD, OWNER));
+    let outcomes = futures_util::future::join_all(logins).await;
+    assert!(outcomes.iter().all(|o| *o == "OK"), "{outcomes:?}");
+    // Nothing is left pending.
+    let pending = login_attempts::Entity::find()
+        .filter(login_attempts::Column::Pending.eq(true))
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(pending, 0);
+}
+
+#[tokio::test]
+async fn an_attempt_its_server_never_settled_counts_as_a_failure() {
+    let app = spawn_app().await;
+    let ada = admin(&app).await;
+    // Attempts begun by a server that stopped before checking them: fresh,
+    // they are in flight; older than the settling time, failures.
+    let begun = app.now() - Duration::seconds(SETTLE_SECS + 1);
+    for _ in 0..MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS {
+        login_attempts::ActiveModel {
+            email: Set(ada.email.to_lowercase()),
+            client_addr: Set(ATTACKER.to_owned()),
+            succeeded: Set(false),
+            pending: Set(true),
+            attempted_at: Set(begun),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .expect("insert");
+    }
+    assert_eq!(
+        login_from(&app, &ada.email, PASSWORD, ATTACKER).await,
+        "RATE_LIMITED"
+    );
+    assert_eq!(login_from(&app, &ada.email, PASSWORD, OWNER).await, "OK");
 }
 
 /// The statements one `requestPasswordReset` costs.
