@@ -40,6 +40,30 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where attachment bytes are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AttachmentStore {
+    /// A table of the database: every instance serving the database sees
+    /// every file (the default on PostgreSQL).
+    Database,
+    /// Files under `DATA_DIR/attachments/`: seen by this instance only
+    /// (the default on SQLite).
+    Disk,
+}
+
+impl AttachmentStore {
+    /// The store used when none is chosen: the database on PostgreSQL,
+    /// where several instances may share it, the disk next to an embedded
+    /// SQLite file.
+    pub fn default_for(database_url: &str) -> Self {
+        if database_url.trim_start().starts_with("postgres") {
+            Self::Database
+        } else {
+            Self::Disk
+        }
+    }
+}
+
 /// Settings shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -98,6 +122,12 @@ pub struct Settings {
         global = true
     )]
     pub data_dir: PathBuf,
+
+    /// Where attachment bytes are kept: `database` (shared by every
+    /// instance on the database) or `disk` (DATA_DIR/attachments, this
+    /// instance only). Default: `database` on PostgreSQL, `disk` on SQLite.
+    #[arg(long, env = "ATTACHMENT_STORE", value_enum, global = true)]
+    pub attachment_store: Option<AttachmentStore>,
 
     /// Address and port the server listens on.
     #[arg(
@@ -268,6 +298,8 @@ pub struct Config {
     /// How long a request waits for a pooled connection.
     pub database_acquire_timeout: Duration,
     pub data_dir: PathBuf,
+    /// Where attachment bytes are kept.
+    pub attachment_store: AttachmentStore,
     pub bind: SocketAddr,
     pub public_url: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -360,12 +392,16 @@ impl Settings {
             }
             None => development_secret(&self.data_dir)?,
         };
+        let attachment_store = self
+            .attachment_store
+            .unwrap_or_else(|| AttachmentStore::default_for(database_url.expose_secret()));
         Ok(Config {
             database_url,
             reports_database_url,
             database_max_connections: self.database_max_connections,
             database_acquire_timeout: self.database_acquire_timeout,
             data_dir: self.data_dir.clone(),
+            attachment_store,
             bind: self.bind,
             public_url: self.public_url.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
@@ -589,6 +625,52 @@ mod tests {
             Some("postgres://desk:pw@replica:5432/desk".to_owned())
         );
         assert!(!format!("{config:?}").contains("desk:pw"));
+    }
+
+    #[test]
+    fn attachments_default_to_the_database_on_postgres_and_to_disk_on_sqlite() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        use clap::Parser as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().display().to_string();
+        let resolve = |extra: &[&str]| {
+            let mut args = vec![
+                "partnerdesk",
+                "--jwt-secret",
+                "jwt-secret-of-at-least-thirty-two-bytes",
+                "--data-dir",
+                &data_dir,
+            ];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args)
+                .expect("settings")
+                .settings
+                .resolve()
+                .expect("config")
+                .attachment_store
+        };
+        let postgres = "postgres://desk@db.example:5432/desk";
+        assert_eq!(resolve(&[]), AttachmentStore::Disk);
+        assert_eq!(
+            resolve(&["--database-url", postgres]),
+            AttachmentStore::Database
+        );
+        assert_eq!(
+            resolve(&["--database-url", postgres, "--attachment-store", "disk"]),
+            AttachmentStore::Disk
+        );
+        assert_eq!(
+            resolve(&["--attachment-store", "database"]),
+            AttachmentStore::Database
+        );
+        assert!(
+            Cli::try_parse_from(["partnerdesk", "--attachment-store", "s3"]).is_err(),
+            "an unknown store is refused"
+        );
     }
 
     #[test]

@@ -11,11 +11,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::attachments::database_store::DatabaseStore;
 use crate::attachments::storage::{LocalDisk, Storage};
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
-use crate::config::{Config, ConfigError};
+use crate::config::{AttachmentStore, Config, ConfigError};
 use crate::live::Broker;
 use crate::query_limits::{QueryLimits, QueryLimitsExtension, ValidationCounter};
 use crate::state::AppState;
@@ -38,12 +39,10 @@ type Worker = Box<dyn FnOnce(watch::Receiver<bool>) -> JoinHandle<()> + Send>;
 
 impl Application {
     /// Connects to the database, applies migrations and binds the address;
-    /// attachments are kept under the data directory's `attachments/`.
+    /// attachments are kept where `ATTACHMENT_STORE` says: in the database,
+    /// or under the data directory's `attachments/`.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
-        let storage = Arc::new(LocalDisk {
-            root: config.data_dir.join("attachments"),
-        });
-        Self::build_with_storage(config, clock, storage).await
+        Self::build_inner(config, clock, None).await
     }
 
     /// [`Application::build`] with attachments kept in `storage` (tests
@@ -53,10 +52,24 @@ impl Application {
         clock: Arc<dyn Clock>,
         storage: Arc<dyn Storage>,
     ) -> Result<Self, ConfigError> {
+        Self::build_inner(config, clock, Some(storage)).await
+    }
+
+    async fn build_inner(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        storage: Option<Arc<dyn Storage>>,
+    ) -> Result<Self, ConfigError> {
         let (db, statements) = db::connect(&config).await?;
         db::migrate(&db)
             .await
             .map_err(|e| ConfigError::new("DATABASE_URL", format!("migrations failed: {e}")))?;
+        let storage = storage.unwrap_or_else(|| match config.attachment_store {
+            AttachmentStore::Database => Arc::new(DatabaseStore::new(db.clone(), clock.clone())),
+            AttachmentStore::Disk => Arc::new(LocalDisk {
+                root: config.data_dir.join("attachments"),
+            }),
+        });
         let reports_db = db::connect_reports(&config, &db, &statements).await?;
         let listener = TcpListener::bind(config.bind).await.map_err(|e| {
             ConfigError::new(

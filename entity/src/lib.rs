@@ -6,6 +6,7 @@
 //! `Date`, money is integer cents, and enum-like columns use the enums in
 //! [`enums`].
 
+pub mod attachment_blobs;
 pub mod attachments;
 pub mod comments;
 pub mod counters;

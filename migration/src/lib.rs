@@ -6,7 +6,8 @@
 //! Conventions that every migration follows, so that both backends accept and
 //! reject exactly the same rows:
 //! - `id` is a 64-bit auto-increment primary key; foreign keys to it are
-//!   64-bit too.
+//!   64-bit too. (Two tables are keyed by what identifies their rows: the
+//!   counters by name, the attachment blobs by the SHA-256 of their bytes.)
 //! - Every tenant-owned table has a NOT NULL `organisation_id`, and the
 //!   indexes that serve a visibility filter plus an ordering start with it.
 //! - Enum-like columns are strings with a CHECK listing the allowed values
@@ -52,6 +53,7 @@ mod m20261203_000015_add_organisations_locale;
 mod m20261203_124000_add_tickets_status_changed_at;
 mod m20261203_160000_add_server_text_templates;
 mod m20261203_170000_add_login_attempts_pending;
+mod m20261203_170000_create_attachment_blobs;
 
 /// Every migration of the application, oldest first.
 pub struct Migrator;
@@ -78,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_124000_add_tickets_status_changed_at::Migration),
             Box::new(m20261203_160000_add_server_text_templates::Migration),
             Box::new(m20261203_170000_add_login_attempts_pending::Migration),
+            Box::new(m20261203_170000_create_attachment_blobs::Migration),
         ]
     }
 }

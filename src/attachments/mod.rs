@@ -2,7 +2,8 @@
 //!
 //! - `detect`: the file's type from its own bytes (PDF, PNG, JPEG only);
 //! - `domain`: the file name as kept and offered for download;
-//! - `storage`: the content-addressed blob store (local disk by default);
+//! - `storage`: the content-addressed blob store trait and the local disk;
+//!   `database_store`: the same in a table, shared by every instance;
 //! - `service`: checking, storing and recording an upload, in one
 //!   transaction with its ticket event, leaving nothing behind on failure;
 //! - `types`, `graphql`, `loaders`: the GraphQL surface; `upload` reads a
@@ -10,6 +11,7 @@
 //! - `http`: `GET /attachments/{id}`, the download, with the ticket's
 //!   visibility.
 
+pub mod database_store;
 pub mod detect;
 pub mod domain;
 pub mod graphql;

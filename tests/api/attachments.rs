@@ -4,17 +4,17 @@
 //! by a refused upload.
 
 use entity::enums::{Role, TicketEventKind, TicketStatus};
-use entity::{attachments, ticket_events, tickets};
+use entity::{attachment_blobs, attachments, ticket_events, tickets};
 use reqwest::StatusCode;
 use reqwest::header;
 use reqwest::multipart::{Form, Part};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _};
-use sea_orm::{QueryFilter as _, QueryOrder as _};
+use sea_orm::{QueryFilter as _, QueryOrder as _, QuerySelect as _};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestUser, World, error_code, pdf, world};
 
-const UPLOAD: &str = "mutation($ticketId: ID!, $file: Upload!) {
+pub(crate) const UPLOAD: &str = "mutation($ticketId: ID!, $file: Upload!) {
   uploadAttachment(ticketId: $ticketId, file: $file) {
     attachment {
       id fileName contentType sizeBytes sha256 createdAt downloadUrl
@@ -32,13 +32,13 @@ fn exe() -> Vec<u8> {
     bytes
 }
 
-fn ticket_id(ticket: &tickets::Model) -> String {
+pub(crate) fn ticket_id(ticket: &tickets::Model) -> String {
     partnerdesk::relay::to_global_id("Ticket", ticket.id).0
 }
 
 /// Sends `uploadAttachment` as a GraphQL multipart request: `operations`,
 /// `map`, then the file part `0`.
-async fn upload_response(
+pub(crate) async fn upload_response(
     app: &TestApp,
     token: Option<&str>,
     ticket_id: &str,
@@ -68,7 +68,7 @@ async fn upload_response(
     request.send().await.expect("upload request")
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     ticket: &tickets::Model,
@@ -89,13 +89,13 @@ async fn upload(
 }
 
 /// The `attachment` of a successful upload.
-fn uploaded(body: &Value) -> &Value {
+pub(crate) fn uploaded(body: &Value) -> &Value {
     let attachment = &body["data"]["uploadAttachment"]["attachment"];
     assert!(attachment.is_object(), "upload failed: {body}");
     attachment
 }
 
-async fn download(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
+pub(crate) async fn download(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
     let mut request = app.client.get(format!("{}{path}", app.address));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -103,16 +103,18 @@ async fn download(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Re
     request.send().await.expect("download request")
 }
 
-async fn attachment_rows(app: &TestApp) -> u64 {
+pub(crate) async fn attachment_rows(app: &TestApp) -> u64 {
     attachments::Entity::find()
         .count(&app.state.db)
         .await
         .expect("count attachments")
 }
 
-/// Every file under the data directory's `attachments/`, at any depth.
-fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
-    fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+/// Every stored blob, wherever the app keeps them: the files under the
+/// data directory's `attachments/` (at any depth, temporary files
+/// included) and the rows of `attachment_blobs`.
+pub(crate) async fn stored_blobs(app: &TestApp) -> Vec<String> {
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
@@ -121,27 +123,34 @@ fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
             if path.is_dir() {
                 walk(&path, found);
             } else {
-                found.push(path);
+                found.push(path.display().to_string());
             }
         }
     }
     let mut found = Vec::new();
     walk(&app.state.config.data_dir.join("attachments"), &mut found);
+    let rows = attachment_blobs::Entity::find()
+        .select_only()
+        .column(attachment_blobs::Column::Sha256)
+        .into_tuple::<String>()
+        .all(&app.state.db)
+        .await
+        .expect("list blobs");
+    found.extend(
+        rows.into_iter()
+            .map(|sha| format!("attachment_blobs/{sha}")),
+    );
     found
 }
 
 /// Asserts a VALIDATION error on argument `file` that left no row and no
 /// stored file behind.
-async fn assert_refused_without_trace(app: &TestApp, body: &Value) {
+pub(crate) async fn assert_refused_without_trace(app: &TestApp, body: &Value) {
     assert_eq!(error_code(body), Some("VALIDATION"), "{body}");
     assert_eq!(body["errors"][0]["extensions"]["field"], "file", "{body}");
     assert!(body["data"].is_null() || body["data"]["uploadAttachment"].is_null());
     assert_eq!(attachment_rows(app).await, 0, "no attachment row");
-    assert_eq!(
-        stored_files(app),
-        Vec::<std::path::PathBuf>::new(),
-        "no file"
-    );
+    assert_eq!(stored_blobs(app).await, Vec::<String>::new(), "no blob");
 }
 
 /// A colleague of `World::member` in Alpha (CREATOR_ONLY).
@@ -261,7 +270,7 @@ async fn a_file_of_10_mib_and_one_byte_is_refused_and_10_mib_exactly_is_accepted
     let body = upload(&w.app, &token, &ticket, "big.pdf", pdf(TEN_MIB)).await;
     assert_eq!(uploaded(&body)["sizeBytes"], TEN_MIB);
     assert_eq!(attachment_rows(&w.app).await, 1);
-    assert_eq!(stored_files(&w.app).len(), 1);
+    assert_eq!(stored_blobs(&w.app).await.len(), 1);
 }
 
 #[tokio::test]
@@ -275,7 +284,7 @@ async fn the_same_bytes_are_stored_once() {
     assert_eq!(uploaded(&a)["sha256"], uploaded(&b)["sha256"]);
     assert_ne!(uploaded(&a)["id"], uploaded(&b)["id"]);
     assert_eq!(attachment_rows(&w.app).await, 2);
-    assert_eq!(stored_files(&w.app).len(), 1);
+    assert_eq!(stored_blobs(&w.app).await.len(), 1);
 }
 
 #[tokio::test]
@@ -288,7 +297,7 @@ async fn another_organisations_member_gets_not_found_on_upload_and_download() {
     let body = upload(&w.app, &beta_token, &ticket, "mine.pdf", pdf(0)).await;
     assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
     assert_eq!(attachment_rows(&w.app).await, 0);
-    assert!(stored_files(&w.app).is_empty());
+    assert!(stored_blobs(&w.app).await.is_empty());
 
     let body = upload(&w.app, &member_token, &ticket, "theirs.pdf", pdf(0)).await;
     let url = uploaded(&body)["downloadUrl"]
@@ -371,7 +380,7 @@ async fn closed_tickets_accept_no_files() {
         assert_eq!(error_code(&body), Some("CONFLICT"), "{status:?}: {body}");
     }
     assert_eq!(attachment_rows(&w.app).await, 0);
-    assert!(stored_files(&w.app).is_empty());
+    assert!(stored_blobs(&w.app).await.is_empty());
 }
 
 #[tokio::test]
@@ -427,7 +436,7 @@ async fn anonymous_uploads_are_unauthenticated() {
     let body: Value = response.json().await.expect("JSON body");
     assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
     assert_eq!(attachment_rows(&w.app).await, 0);
-    assert!(stored_files(&w.app).is_empty());
+    assert!(stored_blobs(&w.app).await.is_empty());
 }
 
 const TICKET_FILES: &str = "query($id: ID!) {

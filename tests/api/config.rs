@@ -116,6 +116,7 @@ fn help_lists_every_setting() {
         "DATABASE_MAX_CONNECTIONS",
         "REPORTS_DATABASE_URL",
         "PARTNERDESK_DATA_DIR",
+        "ATTACHMENT_STORE",
         "PARTNERDESK_BIND",
         "JWT_SECRET",
         "JWT_ISSUER",

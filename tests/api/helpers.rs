@@ -10,7 +10,7 @@ use entity::enums::{
 use entity::{orders, organisations, tickets, users};
 use partnerdesk::attachments::storage::Storage;
 use partnerdesk::clock::ManualClock;
-use partnerdesk::config::{Config, JwtConfig};
+use partnerdesk::config::{AttachmentStore, Config, JwtConfig};
 use partnerdesk::startup::Application;
 use partnerdesk::state::AppState;
 use sea_orm::ActiveValue::Set;
@@ -37,12 +37,14 @@ pub const TEST_JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes!!";
 pub const PASSWORD: &str = "correct horse battery staple";
 
 pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
+    let attachment_store = AttachmentStore::default_for(&database_url);
     Config {
         database_url: database_url.into(),
         reports_database_url: None,
         database_max_connections: 5,
         database_acquire_timeout: std::time::Duration::from_secs(5),
         data_dir: data_dir.to_owned(),
+        attachment_store,
         bind: "127.0.0.1:0".parse().expect("address"),
         public_url: "https://desk.example".to_owned(),
         trusted_proxies: Vec::new(),
@@ -109,6 +111,20 @@ pub async fn spawn_app_on_configured(
 ) -> TestApp {
     let data_dir = tempfile::tempdir().expect("tempdir");
     spawn_app_in(data_dir, database, None, configure).await
+}
+
+/// A second instance of the server on `app`'s database, with a data
+/// directory of its own and the same attachment store, as a second machine
+/// behind a load balancer: it shares nothing with `app` but the database,
+/// which stays `app`'s to drop.
+pub async fn spawn_another_instance(app: &TestApp) -> TestApp {
+    use secrecy::ExposeSecret as _;
+    let url = app.state.config.database_url.expose_secret().to_owned();
+    let store = app.state.config.attachment_store;
+    spawn_app_on_configured(TestDatabase::external(url), |config| {
+        config.attachment_store = store;
+    })
+    .await
 }
 
 async fn spawn_app_in(

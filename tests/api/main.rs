@@ -9,6 +9,7 @@ mod logs;
 mod pg_cluster;
 mod server_process;
 
+mod attachment_store;
 mod attachments;
 mod auth;
 mod auth_throttle;
