@@ -240,6 +240,7 @@ pub async fn insert(
             ..Default::default()
         },
         tickets_made: 0,
+        storage: app.state.storage.as_ref(),
         blobs: Vec::new(),
     };
 
@@ -317,6 +318,8 @@ struct Writer<'a> {
     out: Inserted,
     tickets_made: u64,
     blobs: Vec<(String, Vec<u8>)>,
+    /// Where the app keeps files: the keys are its own.
+    storage: &'a dyn partnerdesk::attachments::storage::Storage,
 }
 
 impl Writer<'_> {
@@ -621,7 +624,7 @@ impl Writer<'_> {
                     content_type: Set("application/pdf".to_owned()),
                     size_bytes: Set(bytes.len() as i64),
                     sha256: Set(sha.clone()),
-                    storage_key: Set(format!("{}/{}", &sha[..2], &sha[2..])),
+                    storage_key: Set(self.storage.key_for(&sha)),
                     created_at: Set(at),
                     ..Default::default()
                 }
