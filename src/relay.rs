@@ -36,7 +36,11 @@ pub fn from_global_id(id: &ID) -> Option<(String, i64)> {
     let bytes = B64.decode(id.as_bytes()).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (type_name, raw) = text.split_once(':')?;
-    let row_id = raw.parse().ok()?;
+    let row_id: i64 = raw.parse().ok()?;
+    // One object, one id: `Ticket:007` and `Ticket:+7` are not `Ticket:7`.
+    if row_id.to_string() != raw {
+        return None;
+    }
     Some((type_name.to_owned(), row_id))
 }
 
@@ -520,6 +524,66 @@ mod tests {
         assert_eq!(parse_global_id(&id, "Ticket", "id").ok(), Some(42));
         assert!(parse_global_id(&id, "Invoice", "id").is_err());
         assert!(from_global_id(&ID("garbage!".into())).is_none());
+        // Found by the property below: a sign or leading zeros made a second
+        // id of the same object.
+        for alias in ["Ticket:+42", "Ticket:042", "Ticket: 42"] {
+            let id = ID(B64.encode(alias));
+            assert_eq!(from_global_id(&id), None, "{alias}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every id decodes to what it was made of.
+        #[test]
+        fn global_ids_round_trip_for_every_row(type_name in "[A-Z][A-Za-z]{0,20}", row in proptest::num::i64::ANY) {
+            let id = to_global_id(&type_name, row);
+            proptest::prop_assert_eq!(from_global_id(&id), Some((type_name, row)));
+        }
+
+        /// Any string: no panic; what decodes is the one id of its object.
+        #[test]
+        fn a_decoded_global_id_is_canonical(
+            raw in "\\PC{0,40}|[A-Za-z0-9_-]{0,40}",
+            decoded in "[A-Za-z]{0,8}:?[-+ 0]{0,2}[0-9]{0,20}[ :]?",
+            encode in proptest::bool::ANY,
+        ) {
+            let text = if encode { B64.encode(&decoded) } else { raw };
+            let id = ID(text.clone());
+            if let Some((type_name, row)) = from_global_id(&id) {
+                proptest::prop_assert_eq!(to_global_id(&type_name, row).0, text);
+            }
+        }
+
+        /// Any bytes behind a well-formed base64: no panic.
+        #[test]
+        fn decoding_any_bytes_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let text = B64.encode(&bytes);
+            let _ = from_global_id(&ID(text.clone()));
+            let _ = CursorKey::decode(&text);
+        }
+
+        /// Every cursor decodes to its key; any string is refused or
+        /// decoded, never a panic.
+        #[test]
+        fn cursors_round_trip_and_arbitrary_ones_are_refused_cleanly(
+            column in "[a-z_]{1,20}",
+            int in proptest::num::i64::ANY,
+            text in "\\PC{0,30}",
+            secs in 0i64..4_102_444_800,
+            id in proptest::num::i64::ANY,
+            garbage in "\\PC{0,60}|[A-Za-z0-9_-]{0,80}",
+        ) {
+            let time = DateTime::from_timestamp(secs, 0).unwrap_or_default();
+            for value in [SortValue::Int(int), SortValue::Text(text.clone()), SortValue::Time(time)] {
+                let key = CursorKey(column.clone(), value, id);
+                proptest::prop_assert_eq!(CursorKey::decode(&key.encode()), Some(key));
+            }
+            let _ = CursorKey::decode(&garbage);
+            let parsed = PageArgs::parse(Some(10), Some(garbage.clone()), None, None);
+            if let Err(err) = parsed {
+                proptest::prop_assert_eq!(err.code(), "VALIDATION");
+            }
+        }
     }
 
     #[test]

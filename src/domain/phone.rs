@@ -130,3 +130,32 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const COUNTRIES: [&str; 8] = ["CH", "LI", "DE", "FR", "IT", "GB", "US", "JP"];
+
+    proptest! {
+        /// Any input, for any default country: no panic; a parsed number
+        /// is E.164 (`+` and at most 15 digits) and parses to itself.
+        #[test]
+        fn a_parsed_phone_number_is_e164_and_stable(
+            input in "\\PC{0,45}|[+0-9 ()./-]{0,24}|\\+41 ?[0-9 ]{0,14}",
+            country in proptest::sample::select(&COUNTRIES[..]),
+        ) {
+            let country = CountryCode::parse(country).expect("a country");
+            if let Ok(number) = PhoneNumber::parse(&input, country) {
+                let digits = number.as_str().strip_prefix('+').unwrap_or_default();
+                prop_assert!(
+                    (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()),
+                    "{:?} from {:?}", number.as_str(), input
+                );
+                prop_assert_eq!(PhoneNumber::parse(number.as_str(), country), Ok(number.clone()));
+            }
+        }
+    }
+}

@@ -284,3 +284,36 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Every country with a rule of its own, and some without.
+    const COUNTRIES: [&str; 16] = [
+        "CH", "LI", "DE", "FR", "IT", "ES", "AT", "BE", "DK", "NO", "HU", "NL", "GB", "US", "JP",
+        "BR",
+    ];
+
+    proptest! {
+        /// Any input, for any country: no panic; a parsed code is trimmed,
+        /// upper-cased, short, and parses to itself again.
+        #[test]
+        fn a_parsed_postal_code_is_normalised_and_stable(
+            input in "\\PC{0,20}|[ 0-9A-Za-z-]{0,12}",
+            country in proptest::sample::select(&COUNTRIES[..]),
+        ) {
+            let country = CountryCode::parse(country).expect("a country");
+            if let Ok(code) = PostalCode::parse(&input, country) {
+                let text = code.as_str();
+                prop_assert_eq!(text, text.trim());
+                prop_assert_eq!(text.to_uppercase(), text);
+                prop_assert!(!text.is_empty() && text.chars().count() <= 12, "{:?}", text);
+                prop_assert!(!text.chars().any(char::is_control), "{:?}", text);
+                prop_assert_eq!(PostalCode::parse(text, country), Ok(code.clone()));
+            }
+        }
+    }
+}

@@ -195,4 +195,63 @@ mod tests {
             "read back exactly, as text"
         );
     }
+
+    proptest::proptest! {
+        /// Whatever the text of a line (any Unicode, quotes, separators,
+        /// line breaks), the file reads back as the header and one row per
+        /// line, each cell the value as written or, for a value that would
+        /// start a formula, the value behind a `'`; no cell starts a formula.
+        #[test]
+        fn any_text_reads_back_cell_for_cell_and_never_as_a_formula(
+            texts in proptest::collection::vec(
+                ("\\PC{0,30}|[=+@\t\r\n,;\"' -]{0,8}[a-z0-9=\",\n]{0,8}", "\\PC{0,30}|[=+@\t\r\n,;\"' -]{0,8}", "\\PC{0,30}"),
+                0..5,
+            )
+        ) {
+            let lines: Vec<invoice_lines::Model> = texts
+                .iter()
+                .enumerate()
+                .map(|(n, (reference, device, address))| invoice_lines::Model {
+                    reference: reference.clone(),
+                    internal_reference: Some(reference.clone()),
+                    device_model: device.clone(),
+                    delivery_address: address.clone(),
+                    id: i64::try_from(n).unwrap_or_default() + 1,
+                    ..line(None)
+                })
+                .collect();
+            let csv = render(&invoice(), &lines).expect("rendered");
+            let body = csv.strip_prefix('\u{feff}').expect("a BOM");
+            let mut reader = ::csv::ReaderBuilder::new().has_headers(true).from_reader(body.as_bytes());
+            let headers = reader.headers().expect("a header").clone();
+            proptest::prop_assert_eq!(headers.iter().collect::<Vec<_>>(), COLUMNS.to_vec());
+            let rows: Vec<::csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
+            proptest::prop_assert_eq!(rows.len(), lines.len());
+            for (row, (reference, device, address)) in rows.iter().zip(&texts) {
+                for cell in row.iter() {
+                    proptest::prop_assert!(
+                        !matches!(cell.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r')),
+                        "{:?}", cell
+                    );
+                }
+                proptest::prop_assert_eq!(&row[2], &*inert(reference));
+                proptest::prop_assert_eq!(&row[3], &*inert(reference));
+                proptest::prop_assert_eq!(&row[6], &*inert(device));
+                proptest::prop_assert_eq!(&row[7], &*inert(address));
+            }
+        }
+
+        /// `inert` changes a value only by a leading `'`, and only when the
+        /// value would start a formula.
+        #[test]
+        fn inert_only_prefixes_formulas(value in "\\PC{0,20}|[=+@\t\r-][^\n]{0,10}") {
+            let made = inert(&value);
+            let formula = matches!(value.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'));
+            if formula {
+                proptest::prop_assert_eq!(made.as_ref(), format!("'{value}"));
+            } else {
+                proptest::prop_assert_eq!(made.as_ref(), value.as_str());
+            }
+        }
+    }
 }
