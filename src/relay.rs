@@ -146,6 +146,16 @@ pub enum SortValue {
     Text(String),
 }
 
+impl SortValue {
+    fn kind(&self) -> SortKind {
+        match self {
+            SortValue::Int(_) => SortKind::Int,
+            SortValue::Time(_) => SortKind::Time,
+            SortValue::Text(_) => SortKind::Text,
+        }
+    }
+}
+
 impl From<SortValue> for Value {
     fn from(value: SortValue) -> Self {
         match value {
@@ -166,13 +176,19 @@ struct CursorKey(String, SortValue, i64);
 const LOADED_LIST: &str = "position";
 
 impl PageArgs {
-    /// Refuses a cursor made for a list sorted by another column.
-    fn check_cursor(&self, column: &str) -> AppResult<()> {
+    /// Refuses a cursor made for a list sorted by another column, or
+    /// holding a value of another type than the column's (`kind`, when
+    /// known): compared in SQL, it would fail on PostgreSQL, not match.
+    fn check_cursor(&self, column: &str, kind: Option<SortKind>) -> AppResult<()> {
         match &self.cursor {
-            Some(CursorKey(made_for, _, _)) if made_for != column => Err(AppError::validation(
-                if self.backward { "before" } else { "after" },
-                Invalid::not_allowed("this cursor belongs to another list"),
-            )),
+            Some(CursorKey(made_for, value, _))
+                if made_for != column || kind.is_some_and(|kind| value.kind() != kind) =>
+            {
+                Err(AppError::validation(
+                    if self.backward { "before" } else { "after" },
+                    Invalid::not_allowed("this cursor belongs to another list"),
+                ))
+            }
             _ => Ok(()),
         }
     }
@@ -183,8 +199,15 @@ impl CursorKey {
         B64.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
+    /// The key `cursor` encodes, if it is one this module made: a text
+    /// value never holds NUL (no stored text does, and PostgreSQL refuses
+    /// it in a query).
     fn decode(cursor: &str) -> Option<Self> {
-        serde_json::from_slice(&B64.decode(cursor).ok()?).ok()
+        let key: Self = serde_json::from_slice(&B64.decode(cursor).ok()?).ok()?;
+        match &key.1 {
+            SortValue::Text(text) if text.contains('\0') => None,
+            _ => Some(key),
+        }
     }
 }
 
@@ -275,6 +298,7 @@ where
     let column_name = sea_orm::IdenStatic::as_str(&key.column).to_owned();
     let order = PageOrder {
         name: column_name,
+        kind: column_kind(&key.column),
         expr: Expr::col(key.column),
         id: key.id,
         descending: key.descending,
@@ -331,6 +355,7 @@ where
 {
     let order = PageOrder {
         name: key.name.to_owned(),
+        kind: Some(key.kind),
         expr: key.expr,
         id: key.id,
         descending: key.descending,
@@ -362,6 +387,8 @@ fn with_values<M, V>(rows: Vec<(M, V)>, wrap: fn(V) -> SortValue) -> Vec<(M, Sor
 /// condition, the page's limit, and the connection built from the rows.
 struct PageOrder<E: EntityTrait> {
     name: String,
+    /// The type of the sort value, when known.
+    kind: Option<SortKind>,
     expr: SimpleExpr,
     id: E::Column,
     descending: bool,
@@ -379,7 +406,7 @@ where
         select: Scoped<E>,
         args: &PageArgs,
     ) -> AppResult<(TotalCount, Scoped<E>)> {
-        args.check_cursor(&self.name)?;
+        args.check_cursor(&self.name, self.kind)?;
         let count_select = select.clone();
         let count_db = db.clone();
         let total = TotalCount::Lazy(Arc::new(move || {
@@ -449,7 +476,7 @@ pub fn paginate_loaded<M, N: OutputType>(
     id_of: impl Fn(&M) -> i64,
     wrap: impl Fn(M) -> N,
 ) -> AppResult<Page<N>> {
-    args.check_cursor(LOADED_LIST)?;
+    args.check_cursor(LOADED_LIST, Some(SortKind::Int))?;
     let total = rows.len() as u64;
     let position = |id: i64| rows.iter().position(|row| id_of(row) == id);
     let limit = args.limit as usize;
@@ -495,6 +522,25 @@ where
 
 /// `(sort, id) > (value, id0)` (or `<`), written out so that both SQLite
 /// and PostgreSQL use the sort index.
+/// The type of a sort column's values, from its definition: `None` for a
+/// type no list sorts by yet.
+fn column_kind<C: ColumnTrait>(column: &C) -> Option<SortKind> {
+    use sea_orm::sea_query::ColumnType as T;
+    match column.def().get_column_type() {
+        T::TinyInteger
+        | T::SmallInteger
+        | T::Integer
+        | T::BigInteger
+        | T::TinyUnsigned
+        | T::SmallUnsigned
+        | T::Unsigned
+        | T::BigUnsigned => Some(SortKind::Int),
+        T::Char(_) | T::String(_) | T::Text => Some(SortKind::Text),
+        T::DateTime | T::Timestamp | T::TimestampWithTimeZone => Some(SortKind::Time),
+        _ => None,
+    }
+}
+
 fn after_condition<C: ColumnTrait>(
     sort: SimpleExpr,
     id: C,
@@ -530,6 +576,21 @@ mod tests {
             let id = ID(B64.encode(alias));
             assert_eq!(from_global_id(&id), None, "{alias}");
         }
+    }
+
+    #[test]
+    fn a_cursor_of_another_type_or_holding_nul_is_refused() {
+        let nul = CursorKey("name".into(), SortValue::Text("a\0b".into()), 1).encode();
+        assert_eq!(CursorKey::decode(&nul), None);
+        let int = CursorKey("created_at".into(), SortValue::Int(5), 1).encode();
+        let args = PageArgs::parse(Some(10), Some(int), None, None).expect("a cursor");
+        assert!(
+            args.check_cursor("created_at", Some(SortKind::Time))
+                .is_err()
+        );
+        assert!(args.check_cursor("created_at", Some(SortKind::Int)).is_ok());
+        assert!(args.check_cursor("created_at", None).is_ok());
+        assert!(args.check_cursor("name", Some(SortKind::Int)).is_err());
     }
 
     proptest::proptest! {

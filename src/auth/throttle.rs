@@ -70,6 +70,10 @@ const MAX_POLL: std::time::Duration = std::time::Duration::from_millis(400);
 /// The `login_attempts` columns are bounded; longer input cannot name an
 /// account anyway, and its prefix throttles it just as well.
 const MAX_EMAIL_CHARS: usize = 254;
+/// What stands for a NUL character in a typed email: PostgreSQL text
+/// cannot hold NUL, and such input names no account (an email has no
+/// control characters), so it only needs a key of its own.
+const NUL_STAND_IN: char = char::REPLACEMENT_CHARACTER;
 const MAX_ADDR_CHARS: usize = 64;
 
 /// An attempt let through by [`begin`]: a failure until [`succeeded`] says
@@ -89,8 +93,8 @@ pub async fn begin(
     client_addr: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Attempt> {
-    let email: String = email.chars().take(MAX_EMAIL_CHARS).collect();
-    let client_addr: String = client_addr.chars().take(MAX_ADDR_CHARS).collect();
+    let email = storable(email, MAX_EMAIL_CHARS);
+    let client_addr = storable(client_addr, MAX_ADDR_CHARS);
     let attempt = login_attempts::ActiveModel {
         email: Set(email.clone()),
         client_addr: Set(client_addr.clone()),
@@ -142,6 +146,16 @@ enum Verdict {
     Wait(Limit),
     /// Locked until then by settled failures of this limit.
     Locked(DateTime<Utc>, Limit),
+}
+
+/// `typed` as a `login_attempts` column holds it: at most `max` characters,
+/// NUL replaced.
+fn storable(typed: &str, max: usize) -> String {
+    typed
+        .chars()
+        .take(max)
+        .map(|c| if c == '\0' { NUL_STAND_IN } else { c })
+        .collect()
 }
 
 /// The three limits, as the metrics name them.
@@ -344,7 +358,7 @@ pub async fn failed(db: &impl ConnectionTrait, attempt: Attempt) -> AppResult<()
 /// emailed link): every lock on the account lifts, from every address.
 /// `email` is the account's login email.
 pub async fn clear_account(db: &impl ConnectionTrait, email: &str) -> AppResult<()> {
-    let email: String = email.chars().take(MAX_EMAIL_CHARS).collect();
+    let email = storable(email, MAX_EMAIL_CHARS);
     delete_failures(
         db,
         Condition::all().add(login_attempts::Column::Email.eq(email)),

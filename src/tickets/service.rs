@@ -186,6 +186,14 @@ pub fn filter_condition(scope: &Scope, filter: ListFilter) -> AppResult<Conditio
                 Invalid::too_long(100),
             ));
         }
+        // Nothing searched holds a control character, and PostgreSQL
+        // refuses NUL in a query's text.
+        if search.chars().any(char::is_control) {
+            return Err(AppError::validation(
+                "filter.search",
+                Invalid::format("a search has no control characters"),
+            ));
+        }
         for word in search.split_whitespace() {
             let pattern = format!("%{}%", escape_like(word));
             let like = |column: Expr| {

@@ -89,6 +89,34 @@ async fn guessing_from_one_address_does_not_lock_the_owner_out_elsewhere() {
 }
 
 #[tokio::test]
+async fn an_email_with_a_nul_character_is_a_wrong_login_and_is_throttled_like_any() {
+    // PostgreSQL text holds no NUL: before its attempt was stored with a
+    // stand-in, such a login answered INTERNAL there (found by the
+    // entry point's property test).
+    let app = spawn_app().await;
+    let ada = admin(&app).await;
+    let typed = format!("{}\u{0}", ada.email);
+    fail_from(&app, &typed, ATTACKER, MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS).await;
+    assert_eq!(
+        login_from(&app, &typed, PASSWORD, ATTACKER).await,
+        "RATE_LIMITED"
+    );
+    assert_eq!(
+        login_from(&app, &ada.email, PASSWORD, ATTACKER).await,
+        "OK",
+        "the account's own key is another"
+    );
+    let body = app
+        .graphql(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+            json!({ "e": "\u{0}", "p": "" }),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+}
+
+#[tokio::test]
 async fn one_address_guessing_many_accounts_is_locked_out_of_all() {
     let app = spawn_app().await;
     let ada = admin(&app).await;

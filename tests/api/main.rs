@@ -19,6 +19,7 @@ mod cli;
 mod concurrency;
 mod config;
 mod dashboards;
+mod entry_point;
 mod errors;
 mod generator;
 mod graphql_http_audit;

@@ -1022,6 +1022,65 @@ async fn tickets_and_comments_page_with_cursors() {
 }
 
 #[tokio::test]
+async fn forged_cursors_and_a_nul_in_a_search_are_validation_errors_not_internal() {
+    // Each answered INTERNAL on PostgreSQL, which compares a timestamp with
+    // a number as an error and holds no NUL in text (found by the entry
+    // point's property test); SQLite compared them quietly.
+    use base64::Engine as _;
+    let w = world().await;
+    let staff = w.token(&w.staff).await;
+    let forge = |key: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key);
+    let cases = [
+        (
+            "query($c: String) { tickets(after: $c) { totalCount } }",
+            forge(r#"["created_at",{"Int":5},1]"#),
+            "after",
+        ),
+        (
+            "query($c: String) { feedback(after: $c) { totalCount } }",
+            forge(r#"["created_at",{"Text":"2026"},1]"#),
+            "after",
+        ),
+        (
+            "query($c: String) { organisations(before: $c) { totalCount } }",
+            forge(r#"["name",{"Int":1},1]"#),
+            "before",
+        ),
+        (
+            "query($c: String) { organisations(after: $c) { totalCount } }",
+            forge("[\"name\",{\"Text\":\"a\\u0000\"},1]"),
+            "after",
+        ),
+        (
+            "query($c: String) { tickets(orderBy: REFERENCE_ASC, after: $c) { totalCount } }",
+            forge(r#"["reference_number",{"Text":"GEM-1"},1]"#),
+            "after",
+        ),
+    ];
+    for (query, cursor, field) in cases {
+        let body = w
+            .app
+            .graphql(query, json!({ "c": cursor }), Some(&staff))
+            .await;
+        assert_eq!(error_code(&body), Some("VALIDATION"), "{query}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+    }
+    let body = w
+        .app
+        .graphql(
+            "query($s: String) { tickets(filter: {search: $s}) { totalCount } }",
+            json!({ "s": "GEM\u{0}1" }),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("VALIDATION"), "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "filter.search",
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn another_organisations_ticket_does_not_exist_for_any_write() {
     let w = world().await;
     let outsider = w.token(&w.beta_member).await;
