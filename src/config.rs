@@ -256,6 +256,52 @@ pub struct Settings {
     /// are cut off.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 20, global = true)]
     pub shutdown_grace: u64,
+    /// Mail server the outbox is delivered to:
+    /// `smtp://USER:PASSWORD@HOST:PORT` (STARTTLS required; add `?tls=none`
+    /// for a plain connection to a trusted relay on the same host), or
+    /// `smtps://USER:PASSWORD@HOST:PORT` (TLS from the start). When unset,
+    /// emails are written to the log (links removed) instead.
+    #[arg(
+        long,
+        env = "SMTP_URL",
+        global = true,
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub smtp_url: Option<SecretString>,
+
+    /// Sender of the emails, e.g. `Service Desk <desk@example.ch>`; required
+    /// with SMTP_URL.
+    #[arg(long, env = "MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+
+    /// Delivery attempts of one email before it is given up (DEAD).
+    #[arg(long, env = "MAIL_MAX_ATTEMPTS", default_value_t = 8, global = true)]
+    pub mail_max_attempts: u32,
+
+    /// Wait before the second attempt, in seconds; it doubles with each
+    /// further attempt, up to six hours.
+    #[arg(
+        long,
+        env = "MAIL_RETRY_BASE_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub mail_retry_base_seconds: u32,
+
+    /// How often the outbox is looked at for due emails, in milliseconds.
+    #[arg(
+        long,
+        env = "MAIL_POLL_MILLISECONDS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub mail_poll_milliseconds: u32,
+
+    /// Whether this instance delivers the outbox (several instances may:
+    /// each email is leased by one sender at a time).
+    #[arg(long, env = "MAIL_WORKER", default_value_t = true, action = ArgAction::Set, global = true)]
+    pub mail_worker: bool,
 }
 
 /// Where the server runs.
@@ -320,6 +366,108 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// How long requests in flight may take to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// Outbox delivery.
+    pub mail: MailConfig,
+}
+
+/// Outbox delivery settings, checked.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// Where emails go; `None`: to the log.
+    pub smtp: Option<SmtpUrl>,
+    /// The sender (`MAIL_FROM`).
+    pub from: lettre::message::Mailbox,
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubled for each further one.
+    pub retry_base: Duration,
+    pub poll_interval: Duration,
+    /// How long a claimed email stays reserved for its sender: longer than
+    /// any send (the SMTP client gives up after a minute), so that only a
+    /// sender that died lets it expire.
+    pub lease: Duration,
+    /// Whether `serve` runs the outbox worker.
+    pub worker: bool,
+}
+
+/// The default sender when `MAIL_FROM` is unset (emails then go to the log).
+pub const DEFAULT_MAIL_FROM: &str = "Service Desk <desk@localhost>";
+
+impl MailConfig {
+    /// Log delivery, attempts and backoff at their defaults, no worker: what
+    /// the tests start from.
+    pub fn to_log() -> Self {
+        Self {
+            smtp: None,
+            from: DEFAULT_MAIL_FROM
+                .parse()
+                .expect("the default sender is a valid mailbox"),
+            max_attempts: 8,
+            retry_base: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(2),
+            lease: Duration::from_secs(300),
+            worker: false,
+        }
+    }
+}
+
+/// A checked `SMTP_URL`, in the form the SMTP client reads (STARTTLS made
+/// explicit). `Debug` hides it: it may hold a password.
+#[derive(Clone)]
+pub struct SmtpUrl(SecretString);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SmtpUrl([redacted])")
+    }
+}
+
+impl SmtpUrl {
+    /// Accepts `smtp://` (STARTTLS unless `tls=none`) and `smtps://`.
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let bad = |why: &str| ConfigError::new("SMTP_URL", why.to_owned());
+        let mut url = url::Url::parse(raw.trim())
+            .map_err(|_| bad("is not a URL (smtp://HOST:PORT or smtps://HOST:PORT)"))?;
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("names no host"));
+        }
+        let tls: Vec<String> = url
+            .query_pairs()
+            .filter(|(k, _)| k == "tls")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        match (url.scheme(), tls.as_slice()) {
+            ("smtps", []) => {}
+            ("smtp", []) => {
+                url.query_pairs_mut().append_pair("tls", "required");
+            }
+            ("smtp", [mode]) if mode == "required" || mode == "opportunistic" => {}
+            ("smtp", [mode]) if mode == "none" => {
+                let others: Vec<(String, String)> = url
+                    .query_pairs()
+                    .filter(|(k, _)| k != "tls")
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                if others.is_empty() {
+                    url.set_query(None);
+                } else {
+                    url.query_pairs_mut().clear().extend_pairs(others);
+                }
+            }
+            ("smtp" | "smtps", _) => {
+                return Err(bad("tls= must be required, opportunistic or none"));
+            }
+            _ => return Err(bad("must start with smtp:// or smtps://")),
+        }
+        // The client's own parser has the last word (e.g. on the port).
+        lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url.as_str())
+            .map_err(|e| bad(&format!("cannot be used: {e}")))?;
+        Ok(Self(SecretString::from(url.to_string())))
+    }
+
+    /// The URL, for the SMTP client.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
 }
 
 impl Settings {
@@ -382,6 +530,7 @@ impl Settings {
         if self.token_ttl_minutes == 0 {
             return Err(ConfigError::new("TOKEN_TTL_MINUTES", "must be at least 1"));
         }
+        let mail = self.mail_config()?;
         let secret = match &self.jwt_secret {
             Some(secret) => check_jwt_secret(secret.expose_secret())?,
             None if production => {
@@ -420,6 +569,47 @@ impl Settings {
             cors_allowed_origins,
             metrics_bind: self.metrics_bind,
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
+            mail,
+        })
+    }
+
+    fn mail_config(&self) -> Result<MailConfig, ConfigError> {
+        let smtp = match &self.smtp_url {
+            Some(url) => Some(SmtpUrl::parse(url.expose_secret())?),
+            None => None,
+        };
+        let from = match (&self.mail_from, &smtp) {
+            (Some(from), _) => from.trim().parse().map_err(|e| {
+                ConfigError::new(
+                    "MAIL_FROM",
+                    format!("is not an address like `Desk <desk@example.ch>`: {e}"),
+                )
+            })?,
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "MAIL_FROM",
+                    "must be set when SMTP_URL is",
+                ));
+            }
+            (None, None) => MailConfig::to_log().from,
+        };
+        if self.mail_max_attempts == 0 {
+            return Err(ConfigError::new("MAIL_MAX_ATTEMPTS", "must be at least 1"));
+        }
+        if self.mail_poll_milliseconds == 0 {
+            return Err(ConfigError::new(
+                "MAIL_POLL_MILLISECONDS",
+                "must be at least 1",
+            ));
+        }
+        Ok(MailConfig {
+            smtp,
+            from,
+            max_attempts: self.mail_max_attempts,
+            retry_base: Duration::from_secs(u64::from(self.mail_retry_base_seconds)),
+            poll_interval: Duration::from_millis(u64::from(self.mail_poll_milliseconds)),
+            worker: self.mail_worker,
+            ..MailConfig::to_log()
         })
     }
 }

@@ -8,12 +8,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::attachments::types::Attachment;
 use crate::feedback::graphql::Feedback;
 use crate::invoices::types::{Invoice, InvoiceLine};
+use crate::mail::graphql::Email;
 use crate::organisations::types::Organisation;
 use crate::relay::Page;
 use crate::tickets::types::{Comment, Ticket, TicketEvent};
 use crate::users::types::User;
 use crate::{
-    attachments, auth, feedback, invoices, live, node, organisations, reports, tickets, users,
+    attachments, auth, feedback, invoices, live, mail, node, organisations, reports, tickets, users,
 };
 
 use crate::query_limits::QueryLimitsExtension;
@@ -28,6 +29,7 @@ pub struct Query(
     feedback::graphql::FeedbackQuery,
     invoices::graphql::InvoicesQuery,
     reports::graphql::ReportsQuery,
+    mail::graphql::MailQuery,
     node::NodeQuery,
 );
 
@@ -113,6 +115,7 @@ fn describe_library_types(
         )
         .override_output_type_description::<Page<Attachment>>(page!("a ticket's files"))
         .override_output_type_description::<Page<Comment>>(page!("a ticket's comments"))
+        .override_output_type_description::<Page<Email>>(page!("outbox emails"))
         .override_output_type_description::<Page<Feedback>>(page!("feedback messages"))
         .override_output_type_description::<Page<Invoice>>(page!("invoices"))
         .override_output_type_description::<Page<InvoiceLine>>(page!("an invoice's lines"))

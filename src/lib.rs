@@ -22,6 +22,7 @@ pub mod input_paths;
 pub mod invoices;
 pub mod live;
 pub mod loaders;
+pub mod mail;
 pub mod monitoring;
 pub mod multipart;
 pub mod node;

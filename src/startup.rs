@@ -18,9 +18,10 @@ use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::{AttachmentStore, Config, ConfigError};
 use crate::live::Broker;
+use crate::mail::seal::BodyKey;
 use crate::query_limits::{QueryLimits, QueryLimitsExtension, ValidationCounter};
 use crate::state::AppState;
-use crate::{db, graphql, http};
+use crate::{db, graphql, http, mail};
 
 /// A bound, migrated server, ready to run.
 pub struct Application {
@@ -96,6 +97,7 @@ impl Application {
             reports_db,
             storage,
             tokens: TokenKeys::new(&config.jwt),
+            body_key: BodyKey::derive(&config.jwt.secret),
             config: Arc::new(config),
             hasher: PasswordHasher::for_this_machine(),
             clock,
@@ -153,7 +155,8 @@ impl Application {
     /// accepted, every subscription completes and its socket closes with
     /// "going away" (1001), and the requests in flight and the workers get
     /// `SHUTDOWN_GRACE` to finish; what is still running after that is cut
-    /// off.
+    /// off. The outbox worker (when `MAIL_WORKER` is on) is one of the
+    /// workers.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -183,11 +186,19 @@ impl Application {
             });
         }
         tasks.spawn(crate::monitoring::upkeep(stopped(stopping.clone())));
-        let workers: Vec<JoinHandle<()>> = self
+        let mut workers: Vec<JoinHandle<()>> = self
             .workers
             .into_iter()
             .map(|worker| worker(stopping.clone()))
             .collect();
+        // The outbox worker (MAIL_WORKER): at shutdown it finishes the send
+        // in progress, then returns.
+        if self.state.config.mail.worker {
+            workers.push(mail::Worker::spawn(
+                self.state.clone(),
+                stopped(stopping.clone()),
+            ));
+        }
 
         let mut public = tokio::spawn(public.into_future());
         tokio::select! {

@@ -12,6 +12,7 @@ use crate::auth::token::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::StatementCounter;
+use crate::mail::seal::BodyKey;
 use crate::query_limits::ValidationCounter;
 
 /// Shared state; cheap to clone.
@@ -33,4 +34,6 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     /// Live events: published after commits, read by subscriptions.
     pub live: crate::live::Broker,
+    /// Seals and opens the outbox bodies that carry a token.
+    pub body_key: BodyKey,
 }

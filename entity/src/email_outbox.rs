@@ -25,9 +25,14 @@ pub struct Model {
     pub locale: Locale,
     /// Subject line.
     pub subject: String,
-    /// Plain-text body.
+    /// Plain-text body. For an email that carries a token, the body with
+    /// its link removed: safe to log and to show.
     #[sea_orm(column_type = "Text")]
     pub body_text: String,
+    /// The full body of an email that carries a token, encrypted (see
+    /// `partnerdesk::mail::seal`); cleared once delivered.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub body_sealed: Option<String>,
     /// File name of the attachment, if any.
     pub attachment_name: Option<String>,
     /// Content type of the attachment.
@@ -35,12 +40,15 @@ pub struct Model {
     /// Attachment content (text, e.g. an invoice CSV).
     #[sea_orm(column_type = "Text", nullable)]
     pub attachment_body: Option<String>,
-    /// Pending, sent or failed.
+    /// Pending, sent, logged or dead.
     pub status: EmailStatus,
     /// Delivery attempts so far.
     pub attempts: i32,
     /// Earliest time of the next attempt.
     pub next_attempt_at: DateTimeUtc,
+    /// While set and in the future, a worker is sending the email and no
+    /// other may claim it.
+    pub leased_until: Option<DateTimeUtc>,
     /// Error of the last failed attempt.
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,

@@ -274,6 +274,10 @@ pub enum EmailKind {
     /// An invoice was issued.
     #[sea_orm(string_value = "INVOICE_ISSUED")]
     InvoiceIssued,
+    /// A notice to the provider's staff (an order, a partner's comment, a
+    /// delivery issue, feedback).
+    #[sea_orm(string_value = "STAFF_NOTIFICATION")]
+    StaffNotification,
 }
 
 /// Delivery state of an outbox email.
@@ -289,9 +293,12 @@ pub enum EmailStatus {
     /// Delivered to the mail server.
     #[sea_orm(string_value = "SENT")]
     Sent,
-    /// Given up after the last retry.
-    #[sea_orm(string_value = "FAILED")]
-    Failed,
+    /// Written to the log, no mail server being configured.
+    #[sea_orm(string_value = "LOGGED")]
+    Logged,
+    /// Given up after the last attempt (or undeliverable as written).
+    #[sea_orm(string_value = "DEAD")]
+    Dead,
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ mod m20261203_124000_add_tickets_status_changed_at;
 mod m20261203_160000_add_server_text_templates;
 mod m20261203_170000_add_login_attempts_pending;
 mod m20261203_170000_create_attachment_blobs;
+mod m20261203_170000_rework_email_outbox;
 
 /// Every migration of the application, oldest first.
 pub struct Migrator;
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_160000_add_server_text_templates::Migration),
             Box::new(m20261203_170000_add_login_attempts_pending::Migration),
             Box::new(m20261203_170000_create_attachment_blobs::Migration),
+            Box::new(m20261203_170000_rework_email_outbox::Migration),
         ]
     }
 }

@@ -144,10 +144,19 @@ pub async fn send_password_link(
         state.config.public_url.trim_end_matches('/')
     );
     let invite = purpose == ResetPurpose::Invite;
-    let (subject, body) =
+    let (subject, secret_body) =
         templates::password_email(user.locale, invite, &user.display_name, &link, minutes);
-    notifications::enqueue(
+    // What the table shows in clear: the same text, the link left out.
+    let (_, body) = templates::password_email(
+        user.locale,
+        invite,
+        &user.display_name,
+        templates::LINK_LEFT_OUT,
+        minutes,
+    );
+    notifications::enqueue_sealed(
         db,
+        &state.body_key,
         OutgoingEmail {
             organisation_id: user.organisation_id,
             user_id: Some(user.id),
@@ -161,6 +170,7 @@ pub async fn send_password_link(
             subject,
             body,
         },
+        &secret_body,
         now,
     )
     .await

@@ -2,9 +2,11 @@
 //! the change they report, so that an email is queued exactly when its
 //! change commits.
 //!
-//! Nothing delivers them yet: no worker reads the outbox, so queued emails
-//! stay `PENDING` (SPEC §2's SMTP delivery with retries is still to build;
-//! the `status`, `attempts` and `next_attempt_at` columns are ready for it).
+//! The worker of `crate::mail` delivers them. An email whose body carries
+//! a token (password reset, invitation) is queued with
+//! [`enqueue_sealed`]: its full text is stored encrypted and `body_text`
+//! holds the same text without the link, so the table never shows a token
+//! in clear.
 
 pub mod templates;
 
@@ -15,6 +17,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ConnectionTrait};
 
 use crate::error::AppResult;
+use crate::mail::seal::BodyKey;
 
 /// An email to queue.
 #[derive(Debug, Clone)]
@@ -42,13 +45,36 @@ pub async fn enqueue(
     email: OutgoingEmail,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    enqueue_with_attachment(db, email, None, now).await
+    insert(db, email, None, None, now).await
+}
+
+/// Queues an email whose full body, `secret_body`, carries a token: it is
+/// stored sealed under `key`, and `email.body` (the same text without the
+/// link) in clear.
+pub async fn enqueue_sealed(
+    db: &impl ConnectionTrait,
+    key: &BodyKey,
+    email: OutgoingEmail,
+    secret_body: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    insert(db, email, Some(key.seal(secret_body)), None, now).await
 }
 
 /// Queues `email` with `attachment` on `db`, the transaction of the change.
 pub async fn enqueue_with_attachment(
     db: &impl ConnectionTrait,
     email: OutgoingEmail,
+    attachment: Option<EmailAttachment>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    insert(db, email, None, attachment, now).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    email: OutgoingEmail,
+    body_sealed: Option<String>,
     attachment: Option<EmailAttachment>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
@@ -64,12 +90,14 @@ pub async fn enqueue_with_attachment(
         locale: Set(email.locale),
         subject: Set(email.subject),
         body_text: Set(email.body),
+        body_sealed: Set(body_sealed),
         attachment_name: Set(name),
         attachment_content_type: Set(content_type),
         attachment_body: Set(body),
         status: Set(EmailStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
+        leased_until: Set(None),
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),

@@ -5,6 +5,9 @@ use entity::enums::{Locale, TicketStatus};
 
 use crate::i18n::EventNote;
 
+/// Stands for the link of a password email in the text kept in clear.
+pub const LINK_LEFT_OUT: &str = "[link: only in the email as sent]";
+
 /// Subject and body of a password-reset or invitation email.
 ///
 /// The seed's warning is repeated: one login may be shared by several

@@ -26,8 +26,8 @@ pub use scoped::{Aggregate, Scoped, ScopedIds, ScopedRows};
 
 use entity::enums::{CommentVisibility, Role, TicketVisibility};
 use entity::{
-    attachments, comments, feedback, invoice_lines, invoices, orders, organisations, ticket_events,
-    tickets, users,
+    attachments, comments, email_outbox, feedback, invoice_lines, invoices, orders, organisations,
+    ticket_events, tickets, users,
 };
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
@@ -291,6 +291,19 @@ impl Scope {
                 .filter(feedback::Column::OrganisationId.eq(self.viewer.organisation_id))
                 .filter(feedback::Column::AuthorId.eq(self.viewer.user_id)),
         })
+    }
+
+    /// The email outbox: ADMIN only (delivery states, dead emails), and
+    /// FORBIDDEN for every other role. Emails are the provider's
+    /// operations, not tenant data a partner or a STAFF member reads.
+    pub fn emails(&self) -> AppResult<Scoped<email_outbox::Entity>> {
+        if self.viewer.is_admin() {
+            Ok(Scoped::new(email_outbox::Entity::find()))
+        } else {
+            Err(AppError::forbidden(
+                "only an ADMIN may read the email outbox",
+            ))
+        }
     }
 
     /// One ticket the viewer may see, by id; NOT_FOUND otherwise, the same

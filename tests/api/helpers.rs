@@ -63,6 +63,7 @@ pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
         cors_allowed_origins: Vec::new(),
         metrics_bind: None,
         shutdown_grace: std::time::Duration::from_secs(5),
+        mail: partnerdesk::config::MailConfig::to_log(),
     }
 }
 
@@ -282,7 +283,7 @@ impl TestApp {
     /// reset or an invitation), checking that the link has the documented
     /// form `<public URL>/reset-password?token=…`.
     pub async fn emailed_token(&self, to: &str) -> String {
-        let link = emailed_link(&self.state.db, to).await;
+        let link = emailed_link(&self.state.db, &self.state.body_key, to).await;
         let token = link
             .strip_prefix("https://desk.example/reset-password?token=")
             .unwrap_or_else(|| panic!("the documented link: {link}"));
@@ -312,6 +313,19 @@ impl TestApp {
         .await
         .expect("insert a ticket")
         .0
+    }
+}
+
+/// The text an outbox email is sent with: its sealed body opened (an email
+/// that carries a token), or its `body_text`.
+pub fn sent_text(app: &TestApp, email: &entity::email_outbox::Model) -> String {
+    match &email.body_sealed {
+        Some(sealed) => app
+            .state
+            .body_key
+            .open(sealed)
+            .expect("a sealed body opens"),
+        None => email.body_text.clone(),
     }
 }
 
@@ -651,8 +665,14 @@ impl Storage for FlakyStorage {
 }
 
 /// The reset link (`…/reset-password?token=…`) of the latest email to `to`
-/// in the outbox of `db`.
-pub async fn emailed_link(db: &sea_orm::DatabaseConnection, to: &str) -> String {
+/// in the outbox of `db`
+/// (its sealed body opened with `key`: reset and invitation links are
+/// never stored in clear).
+pub async fn emailed_link(
+    db: &sea_orm::DatabaseConnection,
+    key: &partnerdesk::mail::seal::BodyKey,
+    to: &str,
+) -> String {
     use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
     let email = entity::email_outbox::Entity::find()
         .filter(entity::email_outbox::Column::ToAddress.eq(to))
@@ -661,10 +681,12 @@ pub async fn emailed_link(db: &sea_orm::DatabaseConnection, to: &str) -> String 
         .await
         .expect("query")
         .unwrap_or_else(|| panic!("an email to {to}"));
-    email
-        .body_text
-        .split_whitespace()
+    let text = match &email.body_sealed {
+        Some(sealed) => key.open(sealed).expect("a sealed body opens"),
+        None => email.body_text.clone(),
+    };
+    text.split_whitespace()
         .find(|word| word.contains("/reset-password?token="))
-        .unwrap_or_else(|| panic!("a reset link: {}", email.body_text))
+        .unwrap_or_else(|| panic!("a reset link: {text}"))
         .to_owned()
 }

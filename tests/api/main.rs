@@ -31,6 +31,7 @@ mod isolation;
 mod live;
 mod loaders;
 mod log_redaction;
+mod mail;
 mod memory;
 mod metrics;
 mod organisations;

@@ -20,6 +20,9 @@
 //!   their ticket; `invoices` filtered by each organisation;
 //! - `node`: `node(id:)` for every object of every `Node` type, with the
 //!   paths back (`comment.ticket.comments`, `feedback.author`, …);
+//! - `outbox`: `emails`, all and DEAD only: ADMIN reads every email, any
+//!   other viewer is refused with FORBIDDEN (the one answer of the battery
+//!   that must be an error);
 //! - `download`: `GET /attachments/{id}` for every attachment and
 //!   `GET /invoices/{id}.csv` for every invoice.
 //!
@@ -39,7 +42,8 @@ use serde_json::{Value, json};
 
 use super::model::{CommentVisibility, Kind, Model, Role, Status, TicketRow};
 use super::oracle::{
-    OracleUser, WorldObject, may_know_by_name, may_read_billing, may_read_details, may_see,
+    OracleUser, WorldObject, may_know_by_name, may_read_billing, may_read_details, may_read_outbox,
+    may_see,
 };
 use super::world::Inserted;
 use crate::helpers::TestApp;
@@ -76,7 +80,7 @@ impl Operation {
 /// within the server's complexity limit for the largest worlds, where a
 /// nested page weighs its page size: `roots`, with a page of organisations
 /// each with a page of users, is a request of its own).
-const REQUESTS: [&[&str]; 8] = [
+const REQUESTS: [&[&str]; 9] = [
     &["roots"],
     &["organisationById", "userById"],
     &["ticketFilters"],
@@ -85,6 +89,7 @@ const REQUESTS: [&[&str]; 8] = [
     &["ticketByReference", "node"],
     &["invoiceById"],
     &["reports"],
+    &["outbox"],
 ];
 
 /// The documents sent, one per group of [`REQUESTS`], with the group.
@@ -104,7 +109,7 @@ pub fn requests(ops: &[Operation]) -> Vec<(&'static [&'static str], String)> {
 }
 
 /// The names of the battery's operations, GraphQL and HTTP.
-pub const OPERATION_NAMES: [&str; 11] = [
+pub const OPERATION_NAMES: [&str; 12] = [
     "roots",
     "organisationById",
     "userById",
@@ -115,6 +120,7 @@ pub const OPERATION_NAMES: [&str; 11] = [
     "invoiceById",
     "node",
     "reports",
+    "outbox",
     "download",
 ];
 
@@ -886,6 +892,22 @@ pub fn documents(plan: &Plan) -> Vec<Operation> {
         name: "reports",
         selection: crate::reports::document(&plan.reports),
     });
+    ops.push(Operation {
+        name: "outbox",
+        selection: format!(
+            "emails(first: {ROOT_PAGE}) {{
+               totalCount pageInfo {{ hasNextPage }}
+               edges {{ cursor node {{
+                 id kind to subject status attempts lastError nextAttemptAt
+                 createdAt sentAt attachmentName
+               }} }}
+               nodes {{ id }}
+             }}
+             deadEmails: emails(status: DEAD, first: {ROOT_PAGE}) {{
+               totalCount pageInfo {{ hasNextPage }} nodes {{ id status }}
+             }}"
+        ),
+    });
     ops
 }
 
@@ -914,6 +936,11 @@ pub async fn run(
     for (group, document) in requests(&ops) {
         let parts: Vec<&Operation> = ops.iter().filter(|op| group.contains(&op.name)).collect();
         let body = app.graphql(&document, json!({}), Some(&token)).await;
+        if group == ["outbox"] {
+            check.op = "outbox";
+            check.outbox(&body);
+            continue;
+        }
         if !body["errors"].is_null() || !body["data"].is_object() {
             check.op = group[0];
             check.fail("response", format!("errors: {}", body["errors"]));
@@ -1297,6 +1324,44 @@ impl Check<'_> {
 
     /// Every report equals its computation over the rows the oracle lets
     /// the viewer see (`crate::reports`): nothing else is counted.
+    /// `emails`: every email for ADMIN, FORBIDDEN (and no data) for
+    /// anyone else.
+    fn outbox(&mut self, body: &Value) {
+        if !may_read_outbox(&self.viewer) {
+            let code = body["errors"][0]["extensions"]["code"].as_str();
+            if code != Some("FORBIDDEN") || !body["data"].is_null() {
+                self.fail(
+                    "emails",
+                    format!("expected FORBIDDEN and no data, got {body}"),
+                );
+            }
+            return;
+        }
+        if !body["errors"].is_null() {
+            self.fail("response", format!("errors: {}", body["errors"]));
+            return;
+        }
+        let all: Vec<String> = self
+            .model
+            .emails
+            .keys()
+            .map(|id| gid("Email", *id))
+            .collect();
+        self.list("emails", &body["data"]["emails"], &all, ROOT_PAGE);
+        let dead: Vec<String> = self
+            .model
+            .emails
+            .iter()
+            .filter(|(_, row)| row.status == "DEAD")
+            .map(|(id, _)| gid("Email", *id))
+            .collect();
+        for node in self.list("deadEmails", &body["data"]["deadEmails"], &dead, ROOT_PAGE) {
+            if node["status"] != "DEAD" {
+                self.fail("deadEmails", format!("not DEAD: {node}"));
+            }
+        }
+    }
+
     fn reports(&mut self, plan: &Plan, data: &Value) {
         let want = crate::reports::expected(self.model, &self.viewer, &plan.reports);
         self.same("reports", want, &data["reports"]);

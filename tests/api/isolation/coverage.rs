@@ -74,6 +74,9 @@ const TYPES: &[(&str, &str)] = &[
     ("OrganisationLeadTime", "reports"),
     ("DeviceModelCount", "reports"),
     ("QuarterBilling", "reports"),
+    ("Email", "outbox"),
+    ("EmailConnection", "outbox"),
+    ("EmailEdge", "outbox"),
 ];
 
 /// `Subscription` fields, and how the isolation run covers each.
@@ -152,6 +155,7 @@ const ROOT_FIELDS: &[(&str, &str)] = &[
     ("invoice", "invoiceById"),
     ("node", "node"),
     ("reports", "reports"),
+    ("emails", "outbox"),
 ];
 
 const WRITE: &str = "a write: the battery reads; the mutation's own tests check who may take it";

@@ -188,6 +188,14 @@ pub struct FeedbackRow {
     pub author: i64,
 }
 
+/// An outbox email: only its delivery state matters to the oracle (ADMIN
+/// reads every one, nobody else any).
+#[derive(Debug, Clone)]
+pub struct EmailRow {
+    /// `PENDING`, `SENT`, `LOGGED` or `DEAD`.
+    pub status: &'static str,
+}
+
 #[derive(Debug, Clone)]
 pub struct InvoiceRow {
     pub organisation: i64,
@@ -233,6 +241,7 @@ pub struct Model {
     pub feedback: BTreeMap<i64, FeedbackRow>,
     pub invoices: BTreeMap<i64, InvoiceRow>,
     pub invoice_lines: BTreeMap<i64, InvoiceLineRow>,
+    pub emails: BTreeMap<i64, EmailRow>,
     /// Order facts, by order id.
     pub order_facts: BTreeMap<i64, OrderFacts>,
     /// Invoice facts, by invoice id.

@@ -173,6 +173,13 @@ pub fn may_read_details(viewer: &OracleUser, user: &UserRow) -> bool {
     }
 }
 
+/// May `viewer` read the email outbox (`emails`)? SPEC §2 (Email) and
+/// the operations issue: delivery states, dead emails included, are for
+/// ADMIN; any other role is refused (FORBIDDEN), STAFF included.
+pub fn may_read_outbox(viewer: &OracleUser) -> bool {
+    viewer.role == Role::Admin
+}
+
 /// Field rule of organisations: billing details (billing email and
 /// address, prices) are invoice data, so they follow the invoices row.
 pub fn may_read_billing(viewer: &OracleUser, organisation: i64) -> bool {

@@ -15,13 +15,15 @@
 //! partners get invoices with lines for some of their orders. Shipping
 //! delays, device models, invoice totals and dates, and feedback dates vary
 //! with the generated values (for the reports), spread over several months
-//! and quarters. Every name, email and reference carries the world's serial
+//! and quarters. Each partner organisation has one outbox email, the
+//! worlds taking the delivery states in turn. Every name, email and reference carries the world's serial
 //! number, so worlds share one database.
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use entity::enums;
 use entity::{
-    attachments, comments, feedback, invoice_lines, invoices, organisations, ticket_events, users,
+    attachments, comments, email_outbox, feedback, invoice_lines, invoices, organisations,
+    ticket_events, users,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -31,7 +33,7 @@ use sea_orm::{ActiveModelTrait as _, DatabaseTransaction, TransactionTrait as _}
 use sha2::Digest as _;
 
 use super::model::{
-    AttachmentRow, CommentRow, CommentVisibility, EventRow, FeedbackRow, InvoiceFacts,
+    AttachmentRow, CommentRow, CommentVisibility, EmailRow, EventRow, FeedbackRow, InvoiceFacts,
     InvoiceLineRow, InvoiceRow, Kind, Model, OrderFacts, OrganisationRow, Role, Status, TicketRow,
     UserRow, Visibility,
 };
@@ -295,6 +297,9 @@ pub async fn insert(
     for author in &spec.feedback {
         let author = *author.get(&everyone);
         w.feedback(author).await?;
+    }
+    for (org, members) in &partners {
+        w.email(*org, members[0]).await?;
     }
 
     let blobs = std::mem::take(&mut w.blobs);
@@ -772,6 +777,45 @@ impl Writer<'_> {
             },
         );
         self.out.feedback.push(row.id);
+        Ok(())
+    }
+
+    /// An outbox email to `to`, in the next delivery state in turn.
+    async fn email(&mut self, organisation: i64, to: i64) -> Result<(), sea_orm::DbErr> {
+        use enums::EmailStatus as S;
+        const STATES: [(S, &str); 4] = [
+            (S::Pending, "PENDING"),
+            (S::Sent, "SENT"),
+            (S::Logged, "LOGGED"),
+            (S::Dead, "DEAD"),
+        ];
+        let n = self.model.emails.len();
+        let (status, name) = STATES[(n + self.serial as usize) % STATES.len()];
+        let delivered = matches!(status, S::Sent | S::Logged);
+        let row = email_outbox::ActiveModel {
+            organisation_id: Set(organisation),
+            user_id: Set(Some(to)),
+            kind: Set(enums::EmailKind::StatusChanged),
+            to_address: Set(self.model.user(to).email.clone()),
+            locale: Set(enums::Locale::Fr),
+            subject: Set(format!("Email {n} of world {}", self.serial)),
+            body_text: Set("Bonjour\n".to_owned()),
+            body_sealed: Set(None),
+            attachment_name: Set(None),
+            attachment_content_type: Set(None),
+            attachment_body: Set(None),
+            status: Set(status),
+            attempts: Set(if status == S::Pending { 0 } else { 1 }),
+            next_attempt_at: Set(self.start),
+            leased_until: Set(None),
+            last_error: Set((status == S::Dead).then(|| "550 no such user".to_owned())),
+            created_at: Set(self.start + Duration::minutes(n as i64)),
+            sent_at: Set(delivered.then_some(self.start)),
+            ..Default::default()
+        }
+        .insert(self.txn)
+        .await?;
+        self.model.emails.insert(row.id, EmailRow { status: name });
         Ok(())
     }
 }
