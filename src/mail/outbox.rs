@@ -2,8 +2,9 @@
 //! lease, then record its outcome, only while the lease is still the
 //! claimer's (`attempts` identifies the claim: each claim increments it).
 //!
-//! These are system reads, outside `policy`: the worker acts for no viewer
-//! and never hands rows to a client.
+//! The claim is a system read of the policy module: the worker acts for
+//! no viewer and never hands rows to a client. Recording an outcome
+//! writes only the row it claimed.
 
 use std::time::Duration;
 
@@ -11,51 +12,23 @@ use chrono::{DateTime, Utc};
 use entity::email_outbox::{self, Column};
 use entity::enums::EmailStatus;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use crate::policy;
 
 /// Longest `last_error` kept, in characters.
 const MAX_ERROR_CHARS: usize = 1000;
 
 /// Leases the oldest due PENDING row until `now + lease` and counts the
-/// attempt; `None` when nothing is due.
+/// attempt; `None` when nothing is due. The read is the policy module's
+/// ([`policy::system::claim_due_email`]).
 pub async fn claim(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Option<email_outbox::Model>, DbErr> {
     let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        // SKIP LOCKED: a concurrent claimer passes over the row this one is
-        // taking instead of waiting for it and then taking it too.
-        DatabaseBackend::Postgres => {
-            "UPDATE email_outbox SET leased_until = $1, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM email_outbox \
-               WHERE status = 'PENDING' AND next_attempt_at <= $2 \
-                 AND (leased_until IS NULL OR leased_until <= $2) \
-               ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             RETURNING *"
-        }
-        // One writer at a time: the statement is the claim.
-        _ => {
-            "UPDATE email_outbox SET leased_until = ?1, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM email_outbox \
-               WHERE status = 'PENDING' AND next_attempt_at <= ?2 \
-                 AND (leased_until IS NULL OR leased_until <= ?2) \
-               ORDER BY next_attempt_at, id LIMIT 1) \
-             RETURNING *"
-        }
-    };
-    email_outbox::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [until.into(), now.into()],
-        ))
-        .one(db)
-        .await
+    policy::system::claim_due_email(db, now, until).await
 }
 
 /// The row as claimed: still PENDING, and not claimed again since.

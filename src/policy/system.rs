@@ -2,7 +2,8 @@
 //! those that happen before a viewer exists (authenticating a token,
 //! logging in, resetting a password), uniqueness checks that must see every
 //! tenant, and the recipients of emails. Each returns only what its
-//! caller's step needs; none is reachable from a GraphQL read. The
+//! caller's step needs; none is reachable from a GraphQL read. The mail
+//! worker's claim of a due email is one too: it acts for no viewer. The
 //! `login_attempts` table (throttling) is no tenant data and is read by
 //! `auth::throttle` itself.
 
@@ -176,4 +177,44 @@ pub async fn outbox_backlog(db: &impl ConnectionTrait) -> Result<OutboxBacklog, 
         pending: u64::try_from(pending).unwrap_or(0),
         oldest,
     })
+}
+
+/// For the mail worker: leases the oldest due PENDING email until `until`
+/// and counts the attempt, in one statement; `None` when nothing is due.
+/// On PostgreSQL, `SKIP LOCKED` makes a concurrent claimer pass over the
+/// row this one is taking instead of waiting for it and then taking it
+/// too; SQLite has one writer at a time, so the statement is the claim.
+pub async fn claim_due_email(
+    db: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<entity::email_outbox::Model>, DbErr> {
+    use sea_orm::{DatabaseBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "UPDATE email_outbox SET leased_until = $1, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM email_outbox \
+               WHERE status = 'PENDING' AND next_attempt_at <= $2 \
+                 AND (leased_until IS NULL OR leased_until <= $2) \
+               ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING *"
+        }
+        _ => {
+            "UPDATE email_outbox SET leased_until = ?1, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM email_outbox \
+               WHERE status = 'PENDING' AND next_attempt_at <= ?2 \
+                 AND (leased_until IS NULL OR leased_until <= ?2) \
+               ORDER BY next_attempt_at, id LIMIT 1) \
+             RETURNING *"
+        }
+    };
+    entity::email_outbox::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [until.into(), now.into()],
+        ))
+        .one(db)
+        .await
 }
