@@ -191,6 +191,14 @@ pub struct Settings {
     )]
     pub log_format: LogFormat,
 
+    /// Whether every SQL statement is logged, with its bound values written
+    /// into it and its time, at INFO under the target `partnerdesk::sql`
+    /// (for measuring and debugging, e.g. the load driver's SQL time).
+    /// Default: false; refused in production, since the values include
+    /// whatever the statements write.
+    #[arg(long, env = "LOG_SQL", action = ArgAction::Set, global = true)]
+    pub log_sql: Option<bool>,
+
     /// Whether GraphQL introspection and field suggestions are served.
     /// Default: true, false in production (where true is refused).
     #[arg(long, env = "GRAPHQL_INTROSPECTION", action = ArgAction::Set, global = true)]
@@ -343,6 +351,8 @@ pub struct Config {
     pub database_max_connections: u32,
     /// How long a request waits for a pooled connection.
     pub database_acquire_timeout: Duration,
+    /// Every statement logged at `partnerdesk::sql` (never in production).
+    pub log_sql: bool,
     pub data_dir: PathBuf,
     /// Where attachment bytes are kept.
     pub attachment_store: AttachmentStore,
@@ -488,6 +498,15 @@ impl Settings {
             production,
             "demo logins would open the database",
         )?;
+        let log_sql = match self.log_sql {
+            Some(true) if production => {
+                return Err(ConfigError::new(
+                    "LOG_SQL",
+                    "must not be true in production: the log would hold the values of every statement",
+                ));
+            }
+            value => value.unwrap_or(false),
+        };
         let cors_allowed_origins = self
             .cors_allowed_origins
             .iter()
@@ -549,6 +568,7 @@ impl Settings {
             reports_database_url,
             database_max_connections: self.database_max_connections,
             database_acquire_timeout: self.database_acquire_timeout,
+            log_sql,
             data_dir: self.data_dir.clone(),
             attachment_store,
             bind: self.bind,
@@ -955,6 +975,10 @@ mod tests {
         assert!(development.introspection && development.seed_demo_data);
         assert!(development.graphql_get);
         assert!(development.cors_allowed_origins.is_empty());
+        assert!(
+            !development.log_sql,
+            "statements are logged only when asked"
+        );
         for production in [
             [SECRET[0], SECRET[1], "--production"],
             [SECRET[0], SECRET[1], "--environment=production"],
@@ -982,6 +1006,7 @@ mod tests {
         for (flag, setting) in [
             ("--seed-demo-data", "SEED_DEMO_DATA"),
             ("--introspection", "GRAPHQL_INTROSPECTION"),
+            ("--log-sql", "LOG_SQL"),
         ] {
             let err = resolve_with(&[SECRET[0], SECRET[1], "--production", flag, "true"])
                 .expect_err(setting);

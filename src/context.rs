@@ -1,6 +1,6 @@
 //! What a resolver knows about its request, and how it gets at it without
 //! `unwrap`: the application state, the viewer's [`Scope`] (UNAUTHENTICATED
-//! when there is none), the logged-in user and the per-request loaders.
+//! when there is none), and the per-request loaders.
 //!
 //! `http` puts a [`RequestContext`] into every GraphQL request; domains read
 //! it through [`ContextExt`]. It lives apart from `graphql.rs`, which merges
@@ -19,8 +19,6 @@ pub struct RequestContext {
     pub state: AppState,
     /// `None` for an anonymous request.
     pub scope: Option<Scope>,
-    /// The logged-in user, as loaded for this request.
-    pub user: Option<entity::users::Model>,
     /// The client's address, for login throttling.
     pub client_addr: String,
     /// The request's language: the viewer's, or `Accept-Language`'s when

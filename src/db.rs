@@ -40,12 +40,14 @@ pub async fn count_statements<F: Future>(work: F) -> (F::Output, u64) {
 }
 
 /// `tokio::spawn`, with the statements of the task counted for the
-/// request that spawns it.
+/// request that spawns it, and logged in its span.
 pub fn spawn_counted<F>(task: F) -> tokio::task::JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    use tracing::Instrument as _;
+    let task = task.instrument(tracing::Span::current());
     match REQUEST_STATEMENTS.try_with(Arc::clone) {
         Ok(counter) => tokio::spawn(REQUEST_STATEMENTS.scope(counter, task)),
         Err(_) => tokio::spawn(task),
@@ -116,13 +118,33 @@ async fn open(
         )
     })?;
     let inner = counter.0.clone();
-    db.set_metric_callback(move |_info| {
+    let log_sql = config.log_sql;
+    db.set_metric_callback(move |info| {
         inner.fetch_add(1, Ordering::Relaxed);
         // Outside a counted request (startup, background work) there is
         // nothing to add to.
         let _ = REQUEST_STATEMENTS.try_with(|request| request.fetch_add(1, Ordering::Relaxed));
+        if log_sql {
+            log_statement(info);
+        }
     });
     Ok(db)
+}
+
+/// `LOG_SQL`: one statement, with its values written in (SeaORM's
+/// `Display` of a statement, in the pool's dialect) so that it can be run
+/// again as it stands, and how long it took as seen from the server. It is
+/// logged in the span of the request it ran for ([`spawn_counted`] carries
+/// the span into DataLoader batches).
+fn log_statement(info: &sea_orm::metric::Info<'_>) {
+    let elapsed_us = u64::try_from(info.elapsed.as_micros()).unwrap_or(u64::MAX);
+    tracing::info!(
+        target: "partnerdesk::sql",
+        sql = %info.statement,
+        elapsed_us,
+        failed = info.failed,
+        "statement"
+    );
 }
 
 fn one_line(err: &impl std::fmt::Display) -> String {

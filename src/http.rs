@@ -324,8 +324,8 @@ async fn serve_graphql(
         observed.refused(&refusal);
         return refusal.into_response();
     }
-    let (user, viewer) = match crate::auth::authenticate(&state.app, headers).await {
-        Ok(Some((user, viewer))) => (Some(user), Some(viewer)),
+    let (viewer, viewer_locale) = match crate::auth::authenticate(&state.app, headers).await {
+        Ok(Some(authenticated)) => (Some(authenticated.viewer), Some(authenticated.locale)),
         Ok(None) => (None, None),
         Err(_) if crate::auth::runs_without_token(&request) => (None, None),
         Err(err) => {
@@ -338,7 +338,7 @@ async fn serve_graphql(
         span.record("viewer", viewer.user_id);
         span.record("organisation", viewer.organisation_id);
     }
-    let locale = crate::i18n::request_locale(user.as_ref().map(|u| u.locale), headers);
+    let locale = crate::i18n::request_locale(viewer_locale, headers);
     let scope = viewer.map(Scope::new);
     let executed = Executed::default();
     request.set_parsed_query(checked.document);
@@ -350,7 +350,6 @@ async fn serve_graphql(
         .data(RequestContext {
             state: state.app.clone(),
             scope: scope.clone(),
-            user,
             client_addr: client_address(peer.ip(), headers, &state.app.config.trusted_proxies)
                 .to_string(),
             locale,

@@ -36,9 +36,10 @@ pub async fn download(
 }
 
 async fn serve(state: &AppState, headers: &HeaderMap, id: &str) -> AppResult<Response> {
-    let (_, viewer) = crate::auth::authenticate(state, headers)
+    let viewer = crate::auth::authenticate(state, headers)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(AppError::Unauthenticated)?
+        .viewer;
     let scope = Scope::new(viewer);
     let row_id = match relay::from_global_id(&async_graphql::ID(id.to_owned())) {
         Some((type_name, row_id)) if type_name == TYPE_NAME => row_id,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::service;
 use crate::context::ContextExt as _;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::users::types::User;
 
 /// A successful login.
@@ -109,10 +109,10 @@ impl AuthMutation {
         #[graphql(desc = "The new password: 10 to 128 characters.")] new_password: String,
     ) -> AppResult<LoginPayload> {
         let request = ctx.request()?;
-        let user = request.user.as_ref().ok_or(AppError::Unauthenticated)?;
+        let viewer = ctx.scope()?.viewer();
         let outcome = service::change_password(
             &request.state,
-            user,
+            viewer.user_id,
             &current_password,
             &new_password,
             &request.client_addr,

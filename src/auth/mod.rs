@@ -11,6 +11,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
 use async_graphql::parser::types::{OperationType, Selection};
+use entity::enums::Locale;
 
 use crate::error::{AppError, TokenFailure};
 use crate::policy::{self, Viewer};
@@ -23,14 +24,24 @@ fn bearer_token(value: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
-/// The request's user, if it sent a token. A token that is present but
+/// A request's valid token: the viewer it acts for, the viewer's language
+/// and the token's claims. Nothing else of the user: a request that needs
+/// more (the `viewer` field) loads it through the scope like any user.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub viewer: Viewer,
+    pub locale: Locale,
+    pub claims: token::Claims,
+}
+
+/// The request's viewer, if it sent a token. A token that is present but
 /// refused is an error, never an anonymous request, and says why: EXPIRED,
 /// REVOKED (password reset or changed, user deactivated or moved) or
 /// INVALID (anything else).
 pub async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<Option<(entity::users::Model, Viewer)>, AppError> {
+) -> Result<Option<Authenticated>, AppError> {
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok(None);
     };
@@ -41,18 +52,17 @@ pub async fn authenticate(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(AppError::TokenRefused(TokenFailure::Invalid))?;
-    let (user, viewer, _) = authenticate_token(state, token).await?;
-    Ok(Some((user, viewer)))
+    authenticate_token(state, token).await.map(Some)
 }
 
-/// The user, viewer and claims of an access token, however it arrived (a
-/// bearer header, a subscription's `connection_init`): checked against the
-/// clock and re-read from the database, so that a deactivated user or a
-/// revoked token (its `token_version` bumped) is refused (UNAUTHENTICATED, with the reason).
-pub async fn authenticate_token(
-    state: &AppState,
-    token: &str,
-) -> Result<(entity::users::Model, Viewer, token::Claims), AppError> {
+/// The viewer and claims of an access token, however it arrived (a bearer
+/// header, a subscription's `connection_init`): checked against the clock
+/// and against the user's row, read afresh in one statement by primary
+/// key ([`policy::system::user_for_token`]), so that a deactivated user
+/// or a revoked token (its `token_version` bumped) is refused
+/// (UNAUTHENTICATED, with the reason) on the very next request, whichever
+/// instance wrote the change.
+pub async fn authenticate_token(state: &AppState, token: &str) -> Result<Authenticated, AppError> {
     let (user_id, claims) = state.tokens.verify(token, state.clock.now()).map_err(|e| {
         tracing::debug!(error = %e, "token rejected");
         AppError::TokenRefused(match e {
@@ -60,14 +70,21 @@ pub async fn authenticate_token(
             _ => TokenFailure::Invalid,
         })
     })?;
-    let Some((user, viewer)) = policy::system::user_for_token(&state.db, user_id).await? else {
+    let Some(holder) = policy::system::user_for_token(&state.db, user_id).await? else {
         return Err(AppError::TokenRefused(TokenFailure::Revoked));
     };
-    if !user.is_active || user.token_version != claims.ver || user.organisation_id != claims.org {
+    if !holder.is_active
+        || holder.token_version != claims.ver
+        || holder.organisation_id != claims.org
+    {
         tracing::debug!(user_id, "token revoked or user deactivated");
         return Err(AppError::TokenRefused(TokenFailure::Revoked));
     }
-    Ok((user, viewer, claims))
+    Ok(Authenticated {
+        viewer: holder.viewer(),
+        locale: holder.locale,
+        claims,
+    })
 }
 
 /// The root fields a request may run without a valid token, even when it

@@ -243,12 +243,17 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
 /// every earlier token and returns a fresh one for this session.
 pub async fn change_password(
     state: &AppState,
-    user: &users::Model,
+    user_id: i64,
     current: &str,
     new_password: &str,
     client_addr: &str,
 ) -> AppResult<LoginOutcome> {
     let now = state.clock.now();
+    // The one read of the viewer's password hash: the token check never
+    // loads it.
+    let user = policy::system::user_by_id(&state.db, user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     let password = NewPassword::parse(new_password, &user.email)
         .map_err(|m| AppError::validation("newPassword", m))?;
     // Guessing the current password is throttled like logging in.
@@ -278,9 +283,10 @@ async fn outcome(
     now: DateTime<Utc>,
 ) -> AppResult<LoginOutcome> {
     let (token, expires_at) = state.tokens.issue(&user, now).map_err(AppError::internal)?;
-    let (user, viewer) = policy::system::user_for_token(&state.db, user.id)
+    let viewer = policy::system::user_for_token(&state.db, user.id)
         .await?
-        .ok_or(AppError::NotFound("user"))?;
+        .ok_or(AppError::NotFound("user"))?
+        .viewer();
     Ok(LoginOutcome {
         user,
         scope: Scope::new(viewer),

@@ -37,9 +37,10 @@ pub async fn download(
 }
 
 async fn serve(state: &AppState, headers: &HeaderMap, file: &str) -> AppResult<Response> {
-    let (_, viewer) = crate::auth::authenticate(state, headers)
+    let viewer = crate::auth::authenticate(state, headers)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(AppError::Unauthenticated)?
+        .viewer;
     let scope = Scope::new(viewer);
     let row_id = file
         .strip_suffix(".csv")

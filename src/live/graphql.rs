@@ -189,8 +189,9 @@ impl Subscriber {
     /// The token is still valid and the viewer unchanged: UNAUTHENTICATED
     /// (expired, revoked, deactivated) or FORBIDDEN (other rights) if not.
     async fn still_authorised(&self) -> AppResult<()> {
-        let (_, viewer, _) =
-            crate::auth::authenticate_token(&self.state, self.session.token()).await?;
+        let viewer = crate::auth::authenticate_token(&self.state, self.session.token())
+            .await?
+            .viewer;
         if &viewer != self.scope.viewer() {
             return Err(AppError::forbidden(
                 "the viewer's access changed; subscribe again",

@@ -186,14 +186,15 @@ async fn connection_init(app: AppState, payload: serde_json::Value) -> async_gra
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(refused)?;
-    let (_, _, claims) = crate::auth::authenticate_token(&app, token)
+    let claims = crate::auth::authenticate_token(&app, token)
         .await
         .map_err(|e| {
             if let AppError::Internal(cause) = e {
                 tracing::error!(error = ?cause, "internal error checking a connection's token");
             }
             refused()
-        })?;
+        })?
+        .claims;
     let mut data = Data::default();
     data.insert(LiveSession {
         token: token.into(),
@@ -228,18 +229,16 @@ impl LiveExecutor {
         else {
             return refusal(AppError::Unauthenticated);
         };
-        let (user, viewer, _) = match crate::auth::authenticate_token(&self.app, live.token()).await
-        {
+        let authenticated = match crate::auth::authenticate_token(&self.app, live.token()).await {
             Ok(found) => found,
             Err(e) => return refusal(e),
         };
-        let scope = Scope::new(viewer);
-        let locale = crate::i18n::request_locale(Some(user.locale), &self.headers);
+        let scope = Scope::new(authenticated.viewer);
+        let locale = crate::i18n::request_locale(Some(authenticated.locale), &self.headers);
         let request = request.data(RequestContext {
             locale,
             state: self.app.clone(),
             scope: Some(scope.clone()),
-            user: Some(user),
             client_addr: self.client_addr.to_string(),
         });
         let request = crate::loaders::register(request, &self.app, scope);

@@ -7,36 +7,69 @@
 //! `login_attempts` table (throttling) is no tenant data and is read by
 //! `auth::throttle` itself.
 
+use entity::enums::{Locale, Role, TicketVisibility};
 use entity::{organisations, users};
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::Viewer;
 
-/// The user named by a token's `sub`, with its organisation's visibility
-/// setting, for the per-request viewer check. `None` if it no longer exists.
+/// What the per-request token check reads of the user named by a token's
+/// `sub`: enough to refuse a revoked token and to build the [`Viewer`],
+/// and the user's language for the request's messages. Never the password
+/// hash, the email or the name: whatever else a request needs of its user
+/// it loads like any other user (through the scope and its loaders).
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct TokenHolder {
+    pub user_id: i64,
+    pub organisation_id: i64,
+    pub role: Role,
+    pub locale: Locale,
+    pub is_active: bool,
+    pub token_version: i32,
+    /// The organisation's `ticket_visibility` now.
+    pub ticket_visibility: TicketVisibility,
+}
+
+impl TokenHolder {
+    /// The viewer a request with a valid token acts for.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            user_id: self.user_id,
+            organisation_id: self.organisation_id,
+            role: self.role,
+            ticket_visibility: self.ticket_visibility,
+        }
+    }
+}
+
+/// The holder of a token's `sub`, for the per-request viewer check: one
+/// statement, by primary key, joined to its organisation, with only the
+/// columns of [`TokenHolder`]. `None` if the user no longer exists. Read
+/// on every request, never cached, so that a revocation written through
+/// any instance applies to the very next request on every instance.
 pub async fn user_for_token(
     db: &impl ConnectionTrait,
     user_id: i64,
-) -> Result<Option<(users::Model, Viewer)>, DbErr> {
-    let found = users::Entity::find_by_id(user_id)
-        .find_also_related(organisations::Entity)
+) -> Result<Option<TokenHolder>, DbErr> {
+    users::Entity::find_by_id(user_id)
+        .select_only()
+        .column_as(users::Column::Id, "user_id")
+        .columns([
+            users::Column::OrganisationId,
+            users::Column::Role,
+            users::Column::Locale,
+            users::Column::IsActive,
+            users::Column::TokenVersion,
+        ])
+        .column(organisations::Column::TicketVisibility)
+        .inner_join(organisations::Entity)
+        .into_model::<TokenHolder>()
         .one(db)
-        .await?;
-    Ok(found.and_then(|(user, organisation)| {
-        organisation.map(|organisation| {
-            let viewer = Viewer {
-                user_id: user.id,
-                organisation_id: user.organisation_id,
-                role: user.role,
-                ticket_visibility: organisation.ticket_visibility,
-            };
-            (user, viewer)
-        })
-    }))
+        .await
 }
 
 /// The account with this (already lower-cased) login email, for login,

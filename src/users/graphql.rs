@@ -1,9 +1,11 @@
 //! Root fields for users: reading, creating, deactivating.
 
+use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::users;
 use sea_orm::ColumnTrait;
 
+use super::loaders::PersonLoader;
 use super::service;
 use super::types::{Locale, Role, TYPE_NAME, User};
 use crate::context::ContextExt as _;
@@ -19,7 +21,16 @@ pub struct UsersQuery;
 impl UsersQuery {
     /// The logged-in user; null for an anonymous request.
     async fn viewer(&self, ctx: &Context<'_>) -> AppResult<Option<User>> {
-        Ok(ctx.request()?.user.clone().map(User::new))
+        // The token check read only what a viewer is; the rest of the user
+        // loads like any person, batched with the request's other people.
+        let Some(scope) = &ctx.request()?.scope else {
+            return Ok(None);
+        };
+        let people = ctx.loader::<DataLoader<PersonLoader>>()?;
+        Ok(people
+            .load_one(scope.viewer().user_id)
+            .await?
+            .map(User::new))
     }
 
     /// Users the viewer may see (partners: their organisation; staff: all),

@@ -43,6 +43,7 @@ pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
         reports_database_url: None,
         database_max_connections: 5,
         database_acquire_timeout: std::time::Duration::from_secs(5),
+        log_sql: false,
         data_dir: data_dir.to_owned(),
         attachment_store,
         bind: "127.0.0.1:0".parse().expect("address"),

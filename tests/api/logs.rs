@@ -2,7 +2,8 @@
 //! what was logged for one of its requests (by its `x-request-id`).
 //!
 //! One global subscriber serves the whole test binary: spans of every level
-//! (the request span carries the request id), events of WARN and above.
+//! (the request span carries the request id), events of WARN and above,
+//! and the SQL statements of the apps that log them (`LOG_SQL`).
 
 use std::io;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -38,6 +39,9 @@ impl<'a> MakeWriter<'a> for Buffer {
 
 static CAPTURED: OnceLock<Buffer> = OnceLock::new();
 
+/// Where an app with `LOG_SQL` logs its statements.
+const SQL_TARGET: &str = "partnerdesk::sql";
+
 /// Starts capturing, once per test binary; call it before the requests
 /// whose lines a test reads.
 pub fn capture() {
@@ -47,7 +51,9 @@ pub fn capture() {
             .with_writer(buffer.clone())
             .with_ansi(false)
             .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-                meta.is_span() || *meta.level() <= tracing::Level::WARN
+                meta.is_span()
+                    || *meta.level() <= tracing::Level::WARN
+                    || meta.target() == SQL_TARGET
             }));
         tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
             .expect("the log capture is the only global subscriber of the tests");
@@ -65,5 +71,19 @@ pub fn lines_with(needle: &str) -> Vec<String> {
         .lines()
         .filter(|line| line.contains(needle))
         .map(str::to_owned)
+        .collect()
+}
+
+/// The SQL statements request `id` ran (it must come from an app with
+/// `log_sql` on), as logged: each with its values written in.
+pub fn statements_of(id: &str) -> Vec<String> {
+    let marker = format!("{SQL_TARGET}: statement sql=");
+    lines_with(id)
+        .into_iter()
+        .filter_map(|line| {
+            let (_, sql) = line.split_once(&marker)?;
+            let sql = sql.rsplit_once(" elapsed_us=").map_or(sql, |(sql, _)| sql);
+            Some(sql.to_owned())
+        })
         .collect()
 }

@@ -227,12 +227,14 @@ async fn an_admin_changes_ticket_visibility_and_it_applies_on_the_next_request()
         "{body}"
     );
     // The same token, next request: the viewer is rebuilt with the new setting.
-    let (_, viewer) =
-        partnerdesk::policy::system::user_for_token(&w.app.state.db, w.member.user.id)
-            .await
-            .expect("query")
-            .expect("user");
-    assert_eq!(viewer.ticket_visibility, TicketVisibility::Organisation);
+    let holder = partnerdesk::policy::system::user_for_token(&w.app.state.db, w.member.user.id)
+        .await
+        .expect("query")
+        .expect("user");
+    assert_eq!(
+        holder.viewer().ticket_visibility,
+        TicketVisibility::Organisation
+    );
     let body = w
         .app
         .graphql(
