@@ -2,9 +2,13 @@
 //!
 //! Invariants:
 //! - nothing is touched before the file is known good: empty, over
-//!   [`MAX_FILE_BYTES`], or not a PDF, PNG or JPEG by its own bytes is a
+//!   [`MAX_FILE_BYTES`], not a PDF, PNG or JPEG by its own bytes, or also
+//!   a ZIP archive (a polyglot, see [`detect::hides_a_zip_archive`]) is a
 //!   VALIDATION error naming the argument, before any storage or database
 //!   access;
+//! - the bytes are never decompressed, parsed or rendered here: a file
+//!   that would expand to gigabytes in a reader (a zip or deflate bomb)
+//!   costs what it weighs, at most 10 MiB;
 //! - the row, its ticket event and the blob go together: a request that
 //!   fails after storing the blob removes it again unless a committed row
 //!   references the same bytes, so a refused or failed upload leaves no row
@@ -79,6 +83,14 @@ pub fn check_file(file_name: &str, bytes: Vec<u8>, field: &str) -> AppResult<Pre
             Invalid::not_allowed("only PDF, PNG and JPEG files are accepted"),
         ));
     };
+    if detect::hides_a_zip_archive(&bytes) {
+        return Err(AppError::validation(
+            field,
+            Invalid::not_allowed(
+                "the file is also a ZIP archive (one is appended to it); send the PDF, PNG or JPEG alone",
+            ),
+        ));
+    }
     Ok(prepared(file_name, file_type, bytes))
 }
 

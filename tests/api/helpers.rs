@@ -8,7 +8,8 @@ use entity::enums::{
     BillingMode, Locale, OrganisationKind, Role, TicketKind, TicketStatus, TicketVisibility,
 };
 use entity::{orders, organisations, tickets, users};
-use partnerdesk::attachments::storage::Storage;
+use partnerdesk::attachments::database_store::DatabaseStore;
+use partnerdesk::attachments::storage::{LocalDisk, Storage};
 use partnerdesk::clock::ManualClock;
 use partnerdesk::config::{AttachmentStore, Config, JwtConfig};
 use partnerdesk::startup::Application;
@@ -597,44 +598,87 @@ impl TestApp {
     }
 }
 
-/// Attachment storage in memory that refuses every write while told to,
-/// to fail a request at the point where it stores a file.
+/// Attachment storage that fails writes while told to, to fail a request
+/// at the point where it stores a file: at once, after some writes, or
+/// midway through a write. It keeps blobs in memory, or passes them on to
+/// a real store ([`FlakyStorage::over`]), so that what a failure leaves
+/// behind is what that store would keep.
 #[derive(Debug, Default)]
 pub struct FlakyStorage {
     blobs: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
-    refusing: std::sync::atomic::AtomicBool,
+    inner: std::sync::OnceLock<Arc<dyn Storage>>,
+    fault: std::sync::Mutex<WriteFault>,
     refused: std::sync::atomic::AtomicUsize,
 }
 
+/// How [`FlakyStorage`] fails its writes.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum WriteFault {
+    /// Every write succeeds.
+    #[default]
+    None,
+    /// Every write fails, storing nothing.
+    Refuse,
+    /// The next `n` writes succeed, then every write fails.
+    RefuseAfter(usize),
+    /// Every write keeps the first half of the bytes under the key, then
+    /// fails: a store that is cut off midway and is not atomic.
+    CutMidway,
+}
+
 impl FlakyStorage {
-    /// From now on, refuse (`true`) or accept (`false`) writes.
-    pub fn refuse_writes(&self, refuse: bool) {
-        self.refusing
-            .store(refuse, std::sync::atomic::Ordering::SeqCst);
+    /// From now on, pass blobs on to `inner` instead of keeping them in
+    /// memory (once, before the first write).
+    pub fn over(&self, inner: Arc<dyn Storage>) {
+        assert!(self.inner.set(inner).is_ok(), "one inner store");
     }
 
-    /// How many writes were refused so far.
+    /// From now on, refuse (`true`) or accept (`false`) writes.
+    pub fn refuse_writes(&self, refuse: bool) {
+        self.fail_writes(if refuse {
+            WriteFault::Refuse
+        } else {
+            WriteFault::None
+        });
+    }
+
+    /// From now on, fail writes as `fault` says.
+    pub fn fail_writes(&self, fault: WriteFault) {
+        if let Ok(mut current) = self.fault.lock() {
+            *current = fault;
+        }
+    }
+
+    /// How many writes failed so far.
     pub fn refused(&self) -> usize {
         self.refused.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// How many blobs are stored.
+    /// How many blobs are kept in memory.
     pub fn len(&self) -> usize {
         self.blobs.lock().map(|b| b.len()).unwrap_or_default()
     }
-}
 
-#[async_trait::async_trait]
-impl Storage for FlakyStorage {
-    fn key_for(&self, sha256: &str) -> String {
-        sha256.to_owned()
+    /// Whether this write fails, and how.
+    fn fault_of_this_write(&self) -> std::io::Result<WriteFault> {
+        let mut fault = self
+            .fault
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        Ok(match *fault {
+            WriteFault::RefuseAfter(0) => WriteFault::Refuse,
+            WriteFault::RefuseAfter(n) => {
+                *fault = WriteFault::RefuseAfter(n - 1);
+                WriteFault::None
+            }
+            other => other,
+        })
     }
 
-    async fn put(&self, sha256: &str, bytes: &[u8]) -> std::io::Result<String> {
-        if self.refusing.load(std::sync::atomic::Ordering::SeqCst) {
-            self.refused
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            return Err(std::io::Error::other("the test store refuses writes"));
+    /// Stores `bytes` under the key of `sha256`, whatever they are.
+    async fn keep(&self, sha256: &str, bytes: &[u8]) -> std::io::Result<String> {
+        if let Some(inner) = self.inner.get() {
+            return inner.put(sha256, bytes).await;
         }
         let mut blobs = self
             .blobs
@@ -643,8 +687,34 @@ impl Storage for FlakyStorage {
         blobs.insert(sha256.to_owned(), bytes.to_vec());
         Ok(sha256.to_owned())
     }
+}
+
+#[async_trait::async_trait]
+impl Storage for FlakyStorage {
+    fn key_for(&self, sha256: &str) -> String {
+        match self.inner.get() {
+            Some(inner) => inner.key_for(sha256),
+            None => sha256.to_owned(),
+        }
+    }
+
+    async fn put(&self, sha256: &str, bytes: &[u8]) -> std::io::Result<String> {
+        match self.fault_of_this_write()? {
+            WriteFault::None => return self.keep(sha256, bytes).await,
+            WriteFault::CutMidway => {
+                self.keep(sha256, &bytes[..bytes.len() / 2]).await?;
+            }
+            WriteFault::Refuse | WriteFault::RefuseAfter(_) => {}
+        }
+        self.refused
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Err(std::io::Error::other("the test store fails this write"))
+    }
 
     async fn get(&self, key: &str) -> std::io::Result<Vec<u8>> {
+        if let Some(inner) = self.inner.get() {
+            return inner.get(key).await;
+        }
         let blobs = self
             .blobs
             .lock()
@@ -656,6 +726,9 @@ impl Storage for FlakyStorage {
     }
 
     async fn delete(&self, key: &str) -> std::io::Result<()> {
+        if let Some(inner) = self.inner.get() {
+            return inner.delete(key).await;
+        }
         let mut blobs = self
             .blobs
             .lock()
@@ -663,6 +736,27 @@ impl Storage for FlakyStorage {
         blobs.remove(key);
         Ok(())
     }
+}
+
+/// [`spawn_app`] whose attachments go through a [`FlakyStorage`] in front
+/// of the real `store` (in the app's data directory, or in its database).
+pub async fn spawn_app_with_flaky_store(store: AttachmentStore) -> (TestApp, Arc<FlakyStorage>) {
+    let flaky = Arc::new(FlakyStorage::default());
+    let app = spawn_app_full(Some(flaky.clone()), |config| {
+        config.attachment_store = store
+    })
+    .await;
+    let inner: Arc<dyn Storage> = match store {
+        AttachmentStore::Disk => Arc::new(LocalDisk {
+            root: app.state.config.data_dir.join("attachments"),
+        }),
+        AttachmentStore::Database => Arc::new(DatabaseStore::new(
+            app.state.db.clone(),
+            Arc::new(app.clock.clone()),
+        )),
+    };
+    flaky.over(inner);
+    (app, flaky)
 }
 
 /// The reset link (`…/reset-password?token=…`) of the latest email to `to`

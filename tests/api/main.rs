@@ -25,6 +25,7 @@ mod generator;
 mod graphql_http_audit;
 mod health;
 mod hostile;
+mod hostile_uploads;
 mod introspection;
 mod invoices;
 mod isolation;
