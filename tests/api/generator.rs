@@ -16,7 +16,10 @@ use entity::{
 use partnerdesk::invoices::billing::{Quarter, zurich_date};
 use partnerdesk::seed::generator::{self, Generated, Options, Progress, Scale};
 use partnerdesk::tickets::workflow::{self, Action, Actor};
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait as _, QueryOrder as _};
+use sea_orm::{
+    DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait as _,
+    QueryOrder as _, Statement,
+};
 use serde_json::json;
 
 use crate::helpers::{TestApp, spawn_app};
@@ -224,6 +227,54 @@ async fn a_database_with_data_is_left_alone_unless_wiped() {
         .expect("tickets");
     assert_eq!(before, after);
     assert_eq!(count::<users::Entity>(db).await, Scale::Small.sizes().users);
+}
+
+/// Every index and constraint of the database, as the database describes
+/// it.
+async fn schema_objects(db: &DatabaseConnection) -> Vec<String> {
+    #[derive(FromQueryResult)]
+    struct Definition {
+        definition: String,
+    }
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT indexdef AS definition FROM pg_indexes WHERE schemaname = 'public' \
+             UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || \
+             pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace \
+             ORDER BY 1"
+        }
+        _ => {
+            "SELECT type || ' ' || name || ' ' || COALESCE(sql, '') AS definition \
+             FROM sqlite_master ORDER BY 1"
+        }
+    };
+    Definition::find_by_statement(Statement::from_string(backend, sql))
+        .all(db)
+        .await
+        .expect("schema")
+        .into_iter()
+        .map(|d| d.definition)
+        .collect()
+}
+
+/// On PostgreSQL the load builds the secondary indexes and checks the
+/// foreign keys after the rows are in: they come back exactly as the
+/// migrations made them, every one of them.
+#[tokio::test]
+async fn the_schema_is_the_same_after_a_load() {
+    let app = spawn_app().await;
+    let before = schema_objects(&app.state.db).await;
+    assert!(
+        before
+            .iter()
+            .any(|d| d.contains("ix_ticket_events_ticket_id_created_at")),
+        "{before:?}"
+    );
+    generate(&app, 4, false).await.expect("generated");
+    assert_eq!(schema_objects(&app.state.db).await, before);
+    generate(&app, 4, true).await.expect("wiped and generated");
+    assert_eq!(schema_objects(&app.state.db).await, before);
 }
 
 /// Every status has what the workflow and the invoicing rules say it has.
