@@ -21,4 +21,5 @@ pub mod organisations;
 pub mod password_reset_tokens;
 pub mod ticket_events;
 pub mod tickets;
+pub mod user_profiles;
 pub mod users;

@@ -151,7 +151,8 @@ fn is_check_violation(err: &DbErr) -> bool {
 async fn app_tables(db: &DatabaseConnection) -> Vec<String> {
     let sql = if is_postgres(db) {
         "SELECT table_name::text FROM information_schema.tables \
-         WHERE table_schema = 'public' AND table_name <> 'seaql_migrations' ORDER BY table_name"
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \
+           AND table_name <> 'seaql_migrations' ORDER BY table_name"
     } else {
         "SELECT name FROM sqlite_master WHERE type = 'table' \
          AND name NOT LIKE 'sqlite_%' AND name <> 'seaql_migrations' ORDER BY name"

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{EmailKind, Locale, ResetPurpose};
-use entity::{password_reset_tokens, users};
+use entity::{password_reset_tokens, user_profiles, users};
 use rand::RngCore as _;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
@@ -30,7 +30,7 @@ pub const INVITE_TOKEN_MINUTES: i64 = 72 * 60;
 
 /// A logged-in user and its fresh token.
 pub struct LoginOutcome {
-    pub user: users::Model,
+    pub user: user_profiles::Model,
     /// What the user sees, for reading the payload of the login.
     pub scope: Scope,
     pub token: String,
@@ -67,7 +67,7 @@ pub async fn login(
     let mut active = user.into_active_model();
     active.last_login_at = Set(Some(now));
     let user = active.update(&state.db).await?;
-    outcome(state, user, now).await
+    outcome(state, user.into(), now).await
 }
 
 /// Queues a reset email when the account exists and is active; does
@@ -116,7 +116,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
 pub async fn send_password_link(
     db: &impl ConnectionTrait,
     state: &AppState,
-    user: &users::Model,
+    user: &user_profiles::Model,
     purpose: ResetPurpose,
 ) -> AppResult<()> {
     let now = state.clock.now();
@@ -182,7 +182,7 @@ async fn usable_reset_token(
     state: &AppState,
     token: &str,
     now: DateTime<Utc>,
-) -> AppResult<Option<(password_reset_tokens::Model, users::Model)>> {
+) -> AppResult<Option<(password_reset_tokens::Model, user_profiles::Model)>> {
     let Some(row) = policy::system::reset_token(&state.db, &hash_token(token.trim())).await? else {
         return Ok(None);
     };
@@ -251,7 +251,7 @@ pub async fn change_password(
     let now = state.clock.now();
     // The one read of the viewer's password hash: the token check never
     // loads it.
-    let user = policy::system::user_by_id(&state.db, user_id)
+    let user = policy::system::account_by_id(&state.db, user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let password = NewPassword::parse(new_password, &user.email)
@@ -279,7 +279,7 @@ pub async fn change_password(
 
 async fn outcome(
     state: &AppState,
-    user: users::Model,
+    user: user_profiles::Model,
     now: DateTime<Utc>,
 ) -> AppResult<LoginOutcome> {
     let (token, expires_at) = state.tokens.issue(&user, now).map_err(AppError::internal)?;
@@ -303,7 +303,7 @@ async fn set_password(
     user_id: i64,
     hash: String,
     now: DateTime<Utc>,
-) -> AppResult<users::Model> {
+) -> AppResult<user_profiles::Model> {
     users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(hash))
         .col_expr(

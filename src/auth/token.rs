@@ -82,7 +82,7 @@ impl TokenKeys {
     /// Issues a token for a user at `now`; returns it with its expiry.
     pub fn issue(
         &self,
-        user: &entity::users::Model,
+        user: &entity::user_profiles::Model,
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), jsonwebtoken::errors::Error> {
         let ttl = chrono::Duration::from_std(self.config.ttl).unwrap_or(chrono::Duration::hours(8));

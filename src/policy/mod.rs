@@ -27,7 +27,7 @@ pub use scoped::{Aggregate, Scoped, ScopedIds, ScopedRows};
 use entity::enums::{CommentVisibility, Role, TicketVisibility};
 use entity::{
     attachments, comments, email_outbox, feedback, invoice_lines, invoices, orders, organisations,
-    ticket_events, tickets, users,
+    ticket_events, tickets, user_profiles,
 };
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
@@ -126,22 +126,24 @@ impl Scope {
             || (self.viewer.is_partner_manager() && organisation.id == self.viewer.organisation_id)
     }
 
-    /// Users with every field: staff all; partners their own organisation
-    /// (details beyond the name are a field rule, see [`Scope::may_read_details`]).
-    pub fn users(&self) -> Scoped<users::Entity> {
-        let select = users::Entity::find();
+    /// Users with every field but the password hash (read through the
+    /// `user_profiles` view, which has none): staff all; partners their own
+    /// organisation (details beyond the name are a field rule, see
+    /// [`Scope::may_read_details`]).
+    pub fn users(&self) -> Scoped<user_profiles::Entity> {
+        let select = user_profiles::Entity::find();
         Scoped::new(if self.viewer.is_staff() {
             select
         } else {
-            select.filter(users::Column::OrganisationId.eq(self.viewer.organisation_id))
+            select.filter(user_profiles::Column::OrganisationId.eq(self.viewer.organisation_id))
         })
     }
 
     /// Users a viewer may know by name: those of [`Scope::users`], plus the
     /// authors and actors of the comments and events the viewer may see
     /// (that is how a partner meets a staff member).
-    pub fn users_by_name(&self) -> Scoped<users::Entity> {
-        let select = users::Entity::find();
+    pub fn users_by_name(&self) -> Scoped<user_profiles::Entity> {
+        let select = user_profiles::Entity::find();
         if self.viewer.is_staff() {
             return Scoped::new(select);
         }
@@ -153,9 +155,9 @@ impl Scope {
         Scoped::new(
             select.filter(
                 Condition::any()
-                    .add(users::Column::OrganisationId.eq(self.viewer.organisation_id))
-                    .add(authors.contain(users::Column::Id))
-                    .add(actors.contain(users::Column::Id)),
+                    .add(user_profiles::Column::OrganisationId.eq(self.viewer.organisation_id))
+                    .add(authors.contain(user_profiles::Column::Id))
+                    .add(actors.contain(user_profiles::Column::Id)),
             ),
         )
     }
@@ -164,7 +166,7 @@ impl Scope {
     /// (email, role, language, activity)? A PARTNER_MEMBER knows its
     /// colleagues by name only; managers read their organisation's users
     /// whole, staff everyone, and everyone themselves.
-    pub fn may_read_details(&self, user: &users::Model) -> bool {
+    pub fn may_read_details(&self, user: &user_profiles::Model) -> bool {
         self.viewer.is_staff()
             || user.id == self.viewer.user_id
             || (self.viewer.is_partner_manager()
@@ -344,8 +346,13 @@ impl Scope {
 
     /// One user the viewer may see whole (field rules aside), by id;
     /// NOT_FOUND otherwise.
-    pub async fn user(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<users::Model> {
-        visible(self.users().filter(users::Column::Id.eq(id)), db, "user").await
+    pub async fn user(
+        &self,
+        db: &impl ConnectionTrait,
+        id: i64,
+    ) -> AppResult<user_profiles::Model> {
+        let select = self.users().filter(user_profiles::Column::Id.eq(id));
+        visible(select, db, "user").await
     }
 
     /// One order the viewer may see, by id; NOT_FOUND otherwise.

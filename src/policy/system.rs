@@ -8,7 +8,7 @@
 //! `auth::throttle` itself.
 
 use entity::enums::{Locale, Role, TicketVisibility};
-use entity::{organisations, users};
+use entity::{organisations, user_profiles, users};
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
@@ -89,21 +89,22 @@ pub async fn user_by_email(
 /// in one statement. The request then does the same work for the stand-in
 /// as for a real account and rolls it back, so that its cost does not tell
 /// whether the address has an account. `None` when there are no users.
+/// Without the password hash: the request never needs it.
 pub async fn user_by_email_with_stand_in(
     db: &impl ConnectionTrait,
     email: &str,
-) -> Result<Option<(Option<users::Model>, users::Model)>, DbErr> {
+) -> Result<Option<(Option<user_profiles::Model>, user_profiles::Model)>, DbErr> {
     let oldest = Query::select()
         .expr(Func::min(Expr::col(users::Column::Id)))
         .from(users::Entity)
         .to_owned();
-    let rows = users::Entity::find()
+    let rows = user_profiles::Entity::find()
         .filter(
             Condition::any()
-                .add(users::Column::Email.eq(email))
-                .add(users::Column::Id.in_subquery(oldest)),
+                .add(user_profiles::Column::Email.eq(email))
+                .add(user_profiles::Column::Id.in_subquery(oldest)),
         )
-        .order_by_asc(users::Column::Id)
+        .order_by_asc(user_profiles::Column::Id)
         .limit(2)
         .all(db)
         .await?;
@@ -123,9 +124,19 @@ pub async fn organisation_by_name(
         .await
 }
 
-/// A user by id, whoever asks: the recipient of an email about a ticket,
-/// the holder of a reset token. Never returned to a client as such.
+/// A user by id, whoever asks, without the password hash: the recipient
+/// of an email about a ticket, the holder of a reset token. Never returned
+/// to a client as such.
 pub async fn user_by_id(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Option<user_profiles::Model>, DbErr> {
+    user_profiles::Entity::find_by_id(user_id).one(db).await
+}
+
+/// A user by id with its password hash: only for checking the current
+/// password before changing it.
+pub async fn account_by_id(
     db: &impl ConnectionTrait,
     user_id: i64,
 ) -> Result<Option<users::Model>, DbErr> {

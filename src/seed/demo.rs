@@ -464,7 +464,7 @@ async fn write_demo_data(
         let mut ticket = service::place_order(
             txn,
             state,
-            creator,
+            &creator.clone().into(),
             org.id,
             &order,
             certificate.as_ref(),

@@ -6,7 +6,7 @@ use entity::enums::{
     CommentVisibility, EmailKind, Locale, NoteTemplate, OrganisationKind, Role, SubjectTemplate,
     TicketEventKind, TicketKind, TicketStatus,
 };
-use entity::{comments, invoice_lines, orders, tickets, users};
+use entity::{comments, invoice_lines, orders, tickets, user_profiles};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
@@ -291,8 +291,8 @@ fn waiting_for_staff(scope: &Scope) -> Condition {
         .single();
     let partners = scope
         .users()
-        .filter(users::Column::Role.is_in([Role::PartnerMember, Role::PartnerManager]))
-        .ids(users::Column::Id);
+        .filter(user_profiles::Column::Role.is_in([Role::PartnerMember, Role::PartnerManager]))
+        .ids(user_profiles::Column::Id);
     Condition::all()
         .add(partners.contain_value(Func::coalesce([last_public_author, Expr::val(0_i64)]).into()))
 }
@@ -565,7 +565,7 @@ pub async fn ask_question(
 pub(crate) async fn place_order(
     txn: &DatabaseTransaction,
     state: &AppState,
-    creator: &users::Model,
+    creator: &user_profiles::Model,
     organisation_id: i64,
     order: &ParsedOrder,
     certificate: Option<&PreparedFile>,

@@ -2,7 +2,7 @@
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use entity::users;
+use entity::user_profiles;
 use sea_orm::ColumnTrait;
 
 use super::loaders::PersonLoader;
@@ -92,14 +92,14 @@ pub async fn list_users(
 ) -> AppResult<Page<User>> {
     let mut select = scope.users();
     if let Some(organisation_id) = organisation_id {
-        select = select.filter(users::Column::OrganisationId.eq(organisation_id));
+        select = select.filter(user_profiles::Column::OrganisationId.eq(organisation_id));
     }
     relay::paginate(
         &state.db,
         select,
         SortKey {
-            column: users::Column::DisplayName,
-            id: users::Column::Id,
+            column: user_profiles::Column::DisplayName,
+            id: user_profiles::Column::Id,
             descending: false,
             value_of: |row| SortValue::Text(row.display_name.clone()),
         },

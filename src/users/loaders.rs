@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::users;
+use entity::user_profiles;
 use sea_orm::{ColumnTrait, DatabaseConnection};
 
 use crate::error::AppError;
@@ -19,14 +19,14 @@ pub struct PersonLoader {
 }
 
 impl Loader<i64> for PersonLoader {
-    type Value = users::Model;
+    type Value = user_profiles::Model;
     type Error = AppError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let rows = self
             .scope
             .users_by_name()
-            .filter(users::Column::Id.is_in(keys.iter().copied()))
+            .filter(user_profiles::Column::Id.is_in(keys.iter().copied()))
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
@@ -42,16 +42,16 @@ pub struct UsersByOrganisationLoader {
 }
 
 impl Loader<i64> for UsersByOrganisationLoader {
-    type Value = Vec<users::Model>;
+    type Value = Vec<user_profiles::Model>;
     type Error = AppError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let rows = self
             .scope
             .users()
-            .filter(users::Column::OrganisationId.is_in(keys.iter().copied()))
-            .order_by_asc(users::Column::DisplayName)
-            .order_by_asc(users::Column::Id)
+            .filter(user_profiles::Column::OrganisationId.is_in(keys.iter().copied()))
+            .order_by_asc(user_profiles::Column::DisplayName)
+            .order_by_asc(user_profiles::Column::Id)
             .all(&self.db)
             .await?;
         let mut grouped: HashMap<i64, Self::Value> = HashMap::new();

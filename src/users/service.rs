@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{Locale, OrganisationKind, ResetPurpose, Role};
-use entity::{password_reset_tokens, users};
+use entity::{password_reset_tokens, user_profiles, users};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
@@ -76,7 +76,7 @@ pub async fn create_user(
     state: &AppState,
     scope: &Scope,
     input: NewUserInput,
-) -> AppResult<users::Model> {
+) -> AppResult<user_profiles::Model> {
     let viewer = scope.viewer();
     if !(viewer.is_admin() || viewer.is_partner_manager()) {
         return Err(AppError::forbidden(
@@ -107,7 +107,8 @@ pub async fn create_user(
         None => None,
     };
     let txn = state.db.begin().await?;
-    let user = insert_user(&txn, &new_user, hash, state.clock.now()).await?;
+    let user =
+        user_profiles::Model::from(insert_user(&txn, &new_user, hash, state.clock.now()).await?);
     if new_user.password.is_none() {
         auth::service::send_password_link(&txn, state, &user, ResetPurpose::Invite).await?;
     }
@@ -168,7 +169,7 @@ pub async fn set_user_active(
     scope: &Scope,
     user_id: i64,
     active: bool,
-) -> AppResult<users::Model> {
+) -> AppResult<user_profiles::Model> {
     let viewer = scope.viewer();
     let user = scope.user(&state.db, user_id).await?;
     if !(viewer.is_admin() || viewer.is_partner_manager()) {
@@ -282,7 +283,7 @@ pub async fn resend_invitation(
     state: &AppState,
     scope: &Scope,
     user_id: i64,
-) -> AppResult<users::Model> {
+) -> AppResult<user_profiles::Model> {
     let viewer = scope.viewer();
     let user = scope.user(&state.db, user_id).await?;
     if !(viewer.is_admin() || viewer.is_partner_manager()) {
@@ -295,7 +296,7 @@ pub async fn resend_invitation(
             "partner managers manage partner users only",
         ));
     }
-    if user.password_hash.is_some() {
+    if !user.invitation_pending {
         return Err(AppError::conflict(
             "this user has already chosen a password; a password reset is what they need",
         ));

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::users;
+use entity::user_profiles;
 
 use crate::context::ContextExt as _;
 use crate::error::AppResult;
@@ -43,7 +43,7 @@ pub enum Locale {
 /// A login.
 #[derive(Debug, Clone)]
 pub struct User {
-    model: users::Model,
+    model: user_profiles::Model,
     /// The scope to read this user's relations with when the request has
     /// none of its own: the payload of `login`, an anonymous request whose
     /// answer is read as the user who just logged in.
@@ -52,7 +52,7 @@ pub struct User {
 
 impl User {
     /// A user read through the request's scope.
-    pub fn new(model: users::Model) -> Self {
+    pub fn new(model: user_profiles::Model) -> Self {
         Self {
             model,
             own_scope: None,
@@ -60,14 +60,14 @@ impl User {
     }
 
     /// The user who just authenticated, read with its own scope.
-    pub fn authenticated(model: users::Model, scope: Scope) -> Self {
+    pub fn authenticated(model: user_profiles::Model, scope: Scope) -> Self {
         Self {
             model,
             own_scope: Some(scope),
         }
     }
 
-    pub fn model(&self) -> &users::Model {
+    pub fn model(&self) -> &user_profiles::Model {
         &self.model
     }
 
@@ -131,9 +131,7 @@ impl User {
     /// (see `resendInvitation`). Null when the viewer knows this user by
     /// name only.
     async fn invitation_pending(&self, ctx: &Context<'_>) -> AppResult<Option<bool>> {
-        Ok(self
-            .details(ctx)?
-            .then_some(self.model.password_hash.is_none()))
+        Ok(self.details(ctx)?.then_some(self.model.invitation_pending))
     }
 
     /// Null when never logged in, or when the viewer knows this user by

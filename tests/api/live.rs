@@ -448,7 +448,9 @@ fn short_token(app: &TestApp, user: &entity::users::Model, seconds: u64) -> Stri
         audience: "partnerdesk-api".to_owned(),
         ttl: Duration::from_secs(seconds),
     });
-    keys.issue(user, app.now()).expect("token").0
+    keys.issue(&user.clone().into(), app.now())
+        .expect("token")
+        .0
 }
 
 /// The operation `id` ends with one error of `code`, then `complete`.

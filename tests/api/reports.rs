@@ -326,7 +326,7 @@ async fn reports_of(app: &TestApp, user: &entity::users::Model, args: &ReportArg
     let (token, _) = app
         .state
         .tokens
-        .issue(user, app.clock.now())
+        .issue(&user.clone().into(), app.clock.now())
         .expect("a token");
     let body = app
         .graphql(
@@ -527,7 +527,7 @@ async fn each_report_costs_a_fixed_number_of_statements_whatever_the_data() {
     let (token, _) = app
         .state
         .tokens
-        .issue(staff, app.clock.now())
+        .issue(&staff.clone().into(), app.clock.now())
         .expect("a token");
     let (_, auth) = counted(&app, &token, "{ reports { __typename } }").await;
     let (small, small_all) = report_costs(&app, &token).await;

@@ -1,6 +1,6 @@
 //! `viewer`: who the request acts for.
 
-use entity::enums::{OrganisationKind, Role, TicketVisibility};
+use entity::enums::{OrganisationKind, Role, TicketStatus, TicketVisibility};
 use entity::users;
 use sea_orm::ActiveModelTrait as _;
 use sea_orm::ActiveValue::Set;
@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::helpers::{
     PASSWORD, TestApp, error_code, spawn_another_instance, spawn_app, spawn_app_configured, world,
+    world_on,
 };
 use crate::logs;
 
@@ -242,4 +243,60 @@ async fn a_revocation_through_one_instance_refuses_the_very_next_request_on_anot
     let body = other.graphql(emails, json!({}), Some(&staff)).await;
     assert!(body["errors"].is_null(), "{body}");
     assert_eq!(viewer_role(&other, &staff).await, Ok("ADMIN".into()));
+}
+
+#[tokio::test]
+async fn no_statement_outside_authentication_selects_the_password_hash() {
+    logs::capture();
+    let w = world_on(spawn_app_configured(|config| config.log_sql = true).await).await;
+    let admin = w.token(&w.admin).await;
+    let staff = w.token(&w.staff).await;
+    let manager = w.token(&w.manager).await;
+    let member = w.token(&w.member).await;
+    let gid = |id: i64| partnerdesk::relay::to_global_id("User", id).to_string();
+    // Creating a user writes the (absent) hash: authentication's own work,
+    // left out of what is checked below.
+    let body = w
+        .app
+        .graphql(
+            "mutation($o: ID!) { createUser(input: { organisationId: $o, email: \"new.colleague@example.org\", displayName: \"New Colleague\", role: PARTNER_MEMBER }) { user { id } } }",
+            json!({ "o": partnerdesk::relay::to_global_id("Organisation", w.alpha.id).as_str() }),
+            Some(&admin),
+        )
+        .await;
+    let invited = body["data"]["createUser"]["user"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned();
+    let ticket = w.app.ticket_in(&w.member, TicketStatus::Review).await;
+    let ticket_id = partnerdesk::relay::to_global_id("Ticket", ticket.id).to_string();
+    let people = "displayName email role locale isActive invitationPending lastLoginAt createdAt";
+    let requests = [
+        (&member, format!("{{ viewer {{ {people} organisation {{ name users {{ nodes {{ {people} }} }} }} }} }}")),
+        (&manager, format!("{{ users(first: 50) {{ totalCount nodes {{ id {people} }} }} }}")),
+        (&admin, format!("{{ user(id: \"{invited}\") {{ {people} }} }}")),
+        (&staff, format!("{{ node(id: \"{}\") {{ ... on User {{ {people} }} }} }}", gid(w.member.user.id))),
+        (&staff, format!("mutation {{ addComment(ticketId: \"{ticket_id}\", body: \"On its way\") {{ comment {{ author {{ displayName }} }} }} }}")),
+        (&member, format!("mutation {{ addComment(ticketId: \"{ticket_id}\", body: \"Thanks\") {{ comment {{ id }} }} }}")),
+        (&member, "{ tickets(first: 10) { nodes { createdBy { displayName } comments { nodes { author { displayName } } } events { nodes { actor { displayName } } } } } }".to_owned()),
+        (&member, "mutation { orderLaptop(input: { recipientName: \"Person\", street: \"Bahnhofstrasse 1\", postalCode: \"8001\", city: \"Zürich\", phone: \"+41 44 668 18 00\" }) { ticket { createdBy { displayName } } } }".to_owned()),
+        (&admin, format!("mutation {{ resendInvitation(userId: \"{invited}\") {{ user {{ {people} }} }} }}")),
+        (&manager, format!("mutation {{ deactivateUser(id: \"{}\") {{ user {{ {people} }} }} }}", gid(w.member.user.id))),
+        (&manager, format!("mutation {{ reactivateUser(id: \"{}\") {{ user {{ {people} }} }} }}", gid(w.member.user.id))),
+    ];
+    for (token, query) in &requests {
+        let (body, count, sql) = run_logged(&w.app, query, token).await;
+        assert!(body["errors"].is_null(), "{query}: {body}");
+        assert_eq!(
+            sql.len() as u64,
+            count,
+            "{query}: every statement is in the log"
+        );
+        for statement in &sql {
+            assert!(
+                !statement.contains("password_hash"),
+                "{query} selected the password hash: {statement}"
+            );
+        }
+    }
 }

@@ -922,7 +922,7 @@ pub async fn run(
     let (token, _) = app
         .state
         .tokens
-        .issue(user, app.clock.now())
+        .issue(&user.clone().into(), app.clock.now())
         .expect("a token");
     let viewer = OracleUser::from_model(model, user.id);
     let mut check = Check {

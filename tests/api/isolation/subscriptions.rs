@@ -40,7 +40,7 @@ pub async fn run(app: &TestApp, model: &Model, world: &Inserted) -> Vec<String> 
         let (token, _) = app
             .state
             .tokens
-            .issue(user, app.clock.now())
+            .issue(&user.clone().into(), app.clock.now())
             .expect("a token");
         let mut client = LiveClient::with_token(&app.address, &token).await;
         client.subscribe("w", DOCUMENT, json!({})).await;
