@@ -80,6 +80,37 @@ impl Target {
             .with_context(|| format!("{}: the answer is not JSON", self.name))
     }
 
+    /// Posts a GraphQL body that must succeed; returns the request id the
+    /// server gave it (`x-request-id`), to find its lines in the log.
+    pub async fn post_for_request_id(
+        &self,
+        body: &Value,
+        token: Option<&str>,
+    ) -> anyhow::Result<String> {
+        let mut request = self.client.post(&self.graphql).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("{}: POST {}", self.name, self.graphql))?;
+        let id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .with_context(|| format!("{}: the answer has no x-request-id", self.name))?;
+        let answer: Value = response
+            .json()
+            .await
+            .with_context(|| format!("{}: the answer is not JSON", self.name))?;
+        if answer.get("errors").is_some() {
+            anyhow::bail!("{}: {answer}", self.name);
+        }
+        Ok(id)
+    }
+
     /// Posts a prepared body; only whether it succeeded counts.
     pub async fn send(&self, body: &[u8], token: Option<&str>) -> Outcome {
         let mut request = self

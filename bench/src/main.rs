@@ -14,6 +14,7 @@ mod load;
 mod probe;
 mod report;
 mod scenario;
+mod sql;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,6 +88,25 @@ struct Args {
     /// Exit with an error when any request failed (for smoke runs).
     #[arg(long)]
     fail_on_errors: bool,
+    /// The first partnerdesk target's log, written as JSON with every
+    /// statement (`LOG_SQL=true LOG_FORMAT=json`): the portal list's
+    /// statements are read from it and run directly on `--database-url`,
+    /// for the ratio of server time to SQL time.
+    #[arg(long, requires = "database_url")]
+    sql_log: Option<PathBuf>,
+    /// The database of the first partnerdesk target (the same URL as its
+    /// DATABASE_URL), for running its statements directly.
+    #[arg(
+        long,
+        env = "BENCH_DATABASE_URL",
+        hide_env_values = true,
+        requires = "sql_log"
+    )]
+    database_url: Option<String>,
+    /// Turns of the server-to-SQL comparison (one request, then its
+    /// statements, each turn).
+    #[arg(long, default_value_t = 200)]
+    sql_turns: usize,
 }
 
 fn main() -> ExitCode {
@@ -216,9 +236,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
             );
         }
     }
+    let ratios = match (&args.sql_log, &args.database_url) {
+        (Some(log), Some(url)) => sql_ratios(&args, &targets, &tokens, &setup, log, url).await?,
+        _ => Vec::new(),
+    };
     let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
     let summaries: Vec<Summary> = cells.iter().map(|c| c.summary(&names[c.target])).collect();
-    let markdown = results(&args, &described, &names, &cells, &summaries);
+    let mut markdown = results(&args, &described, &names, &cells, &summaries);
+    if !ratios.is_empty() {
+        markdown.push_str(&sql::table(&ratios));
+    }
     println!("{markdown}");
 
     std::fs::create_dir_all(&args.out)
@@ -342,6 +369,52 @@ fn results(
         }
     }
     out
+}
+
+/// The portal list of the first partnerdesk target against its own SQL,
+/// run directly on its database.
+async fn sql_ratios(
+    args: &Args,
+    targets: &[Target],
+    tokens: &[Tokens],
+    setup: &Setup,
+    log: &std::path::Path,
+    url: &str,
+) -> anyhow::Result<Vec<sql::SqlRatio>> {
+    let Some((i, target)) = targets
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.api == Api::Partnerdesk)
+    else {
+        return Ok(Vec::new());
+    };
+    let Some(portal) = scenario::scenario("portal", Api::Partnerdesk, setup)? else {
+        return Ok(Vec::new());
+    };
+    let body = portal.body();
+    let token = tokens[i].for_role(portal.role);
+    let statements = sql::capture(target, &body, token, log).await?;
+    eprintln!(
+        "portal     SQL: {} statements captured from {}",
+        statements.len(),
+        log.display()
+    );
+    let db = sql::connect(url).await?;
+    let ratio = sql::compare(
+        target,
+        portal.name,
+        &body,
+        token,
+        &db,
+        &statements,
+        args.sql_turns.max(1),
+    )
+    .await?;
+    eprintln!(
+        "portal     server {:.2} ms, SQL {:.2} ms: {:.1}x",
+        ratio.server_ms, ratio.sql_ms, ratio.ratio
+    );
+    Ok(vec![ratio])
 }
 
 fn seconds(flag: &str, value: f64) -> anyhow::Result<Duration> {
