@@ -827,3 +827,48 @@ async fn server_texts_get_their_templates_back() {
         ]
     );
 }
+
+/// The columns of index `name`, in order, as the database lists them.
+async fn index_columns(db: &DatabaseConnection, name: &str) -> Vec<String> {
+    let sql = if is_postgres(db) {
+        "SELECT a.attname FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid \
+         JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) ON TRUE \
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+         WHERE c.relname = $1 ORDER BY k.n"
+    } else {
+        "SELECT name FROM pragma_index_info(?) ORDER BY seqno"
+    };
+    db.query_all_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [name.into()],
+    ))
+    .await
+    .expect("index columns")
+    .iter()
+    .map(|r| r.try_get_by::<String, _>(0).expect("column"))
+    .collect()
+}
+
+/// The reports over one organisation read these indexes alone (an
+/// index-only scan on PostgreSQL): every column a report reads of a
+/// shipped order or an invoice is in them, after the organisation.
+#[tokio::test]
+async fn the_reports_have_their_covering_indexes() {
+    let test = migrated().await;
+    assert_eq!(
+        index_columns(&test.db, "ix_orders_organisation_id_shipped_at_reports").await,
+        [
+            "organisation_id",
+            "shipped_at",
+            "created_at",
+            "device_model",
+            "for_learning"
+        ]
+    );
+    assert_eq!(
+        index_columns(&test.db, "ix_invoices_organisation_id_issued_at_reports").await,
+        ["organisation_id", "issued_at", "status", "total_cents"]
+    );
+}
