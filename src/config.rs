@@ -11,6 +11,8 @@ use std::time::Duration;
 use clap::{ArgAction, Args, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::domain::Email;
+
 /// The shortest accepted HS256 secret, in bytes (RFC 7518 §3.2).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -310,6 +312,13 @@ pub struct Settings {
     /// each email is leased by one sender at a time).
     #[arg(long, env = "MAIL_WORKER", default_value_t = true, action = ArgAction::Set, global = true)]
     pub mail_worker: bool,
+
+    /// The provider's desk address (`desk@example.ch`), told of every
+    /// partner's new order, comment, delivery issue and feedback, in the
+    /// provider organisation's language. When unset, only the staff who
+    /// opted in (`setStaffNotifications`) are told.
+    #[arg(long, env = "STAFF_NOTIFY_EMAIL", global = true)]
+    pub staff_notify_email: Option<String>,
 }
 
 /// Where the server runs.
@@ -378,6 +387,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Outbox delivery.
     pub mail: MailConfig,
+    /// The desk address told of partners' actions (`STAFF_NOTIFY_EMAIL`).
+    pub staff_notify_email: Option<Email>,
 }
 
 /// Outbox delivery settings, checked.
@@ -560,6 +571,19 @@ impl Settings {
             }
             None => development_secret(&self.data_dir)?,
         };
+        let staff_notify_email = self
+            .staff_notify_email
+            .as_deref()
+            .filter(|address| !address.trim().is_empty())
+            .map(|address| {
+                Email::parse(address).map_err(|e| {
+                    ConfigError::new(
+                        "STAFF_NOTIFY_EMAIL",
+                        format!("is not an email address like `desk@example.ch`: {e}"),
+                    )
+                })
+            })
+            .transpose()?;
         let attachment_store = self
             .attachment_store
             .unwrap_or_else(|| AttachmentStore::default_for(database_url.expose_secret()));
@@ -590,6 +614,7 @@ impl Settings {
             metrics_bind: self.metrics_bind,
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
             mail,
+            staff_notify_email,
         })
     }
 
@@ -1013,6 +1038,28 @@ mod tests {
             assert_eq!(err.setting, setting);
             let off = resolve_with(&[SECRET[0], SECRET[1], "--production", flag, "false"]);
             assert!(off.is_ok(), "{setting}=false is fine in production");
+        }
+    }
+
+    #[test]
+    fn the_desk_address_is_parsed_once_naming_its_setting() {
+        let unset = resolve_with(&SECRET).expect("no desk address");
+        assert_eq!(unset.staff_notify_email, None);
+        let set = resolve_with(&[
+            SECRET[0],
+            SECRET[1],
+            "--staff-notify-email",
+            " Desk@Provider.Example ",
+        ])
+        .expect("a desk address");
+        assert_eq!(
+            set.staff_notify_email.as_ref().map(Email::as_str),
+            Some("desk@provider.example")
+        );
+        for bad in ["desk", "desk@", "two words@provider.example"] {
+            let err =
+                resolve_with(&[SECRET[0], SECRET[1], "--staff-notify-email", bad]).expect_err(bad);
+            assert_eq!(err.setting, "STAFF_NOTIFY_EMAIL", "{bad}");
         }
     }
 

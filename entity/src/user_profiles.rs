@@ -28,6 +28,9 @@ pub struct Model {
     pub is_active: bool,
     /// Bumped to revoke every token issued to the user.
     pub token_version: i32,
+    /// Whether this STAFF or ADMIN user gets an email when a partner
+    /// orders, comments, reports a delivery issue or sends feedback.
+    pub staff_notifications: bool,
     /// Last successful login.
     pub last_login_at: Option<DateTimeUtc>,
     /// When the row was created.
@@ -57,6 +60,7 @@ impl From<super::users::Model> for Model {
             locale: user.locale,
             is_active: user.is_active,
             token_version: user.token_version,
+            staff_notifications: user.staff_notifications,
             last_login_at: user.last_login_at,
             created_at: user.created_at,
             updated_at: user.updated_at,

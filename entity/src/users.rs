@@ -32,6 +32,9 @@ pub struct Model {
     pub is_active: bool,
     /// Bumped to revoke every token issued to the user.
     pub token_version: i32,
+    /// Whether this STAFF or ADMIN user gets an email when a partner
+    /// orders, comments, reports a delivery issue or sends feedback.
+    pub staff_notifications: bool,
     /// Last successful login.
     pub last_login_at: Option<DateTimeUtc>,
     /// When the row was created.

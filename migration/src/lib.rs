@@ -55,6 +55,7 @@ mod m20261203_160000_add_server_text_templates;
 mod m20261203_170000_add_login_attempts_pending;
 mod m20261203_170000_create_attachment_blobs;
 mod m20261203_170000_rework_email_outbox;
+mod m20261203_180000_add_users_staff_notifications;
 mod m20261203_200000_create_user_profiles_view;
 mod m20261203_210000_add_report_indexes;
 
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_170000_add_login_attempts_pending::Migration),
             Box::new(m20261203_170000_create_attachment_blobs::Migration),
             Box::new(m20261203_170000_rework_email_outbox::Migration),
+            Box::new(m20261203_180000_add_users_staff_notifications::Migration),
             Box::new(m20261203_200000_create_user_profiles_view::Migration),
             Box::new(m20261203_210000_add_report_indexes::Migration),
         ]

@@ -19,7 +19,7 @@ pub struct Migration;
 /// 0 or 1 on SQLite, and both read as a `bool`.
 const CREATE: &str = "CREATE VIEW user_profiles AS \
      SELECT id, organisation_id, email, display_name, role, locale, is_active, \
-            token_version, last_login_at, created_at, updated_at, \
+            token_version, staff_notifications, last_login_at, created_at, updated_at, \
             password_hash IS NULL AS invitation_pending \
      FROM users";
 

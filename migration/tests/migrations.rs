@@ -510,6 +510,7 @@ async fn entities_round_trip_through_the_schema() {
         locale: Locale::De,
         is_active: true,
         token_version: 0,
+        staff_notifications: true,
         last_login_at: Some(at),
         created_at: at,
         updated_at: at,

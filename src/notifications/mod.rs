@@ -7,7 +7,11 @@
 //! [`enqueue_sealed`]: its full text is stored encrypted and `body_text`
 //! holds the same text without the link, so the table never shows a token
 //! in clear.
+//!
+//! [`staff`] tells the provider's staff of a partner's order, comment,
+//! delivery issue or feedback, through the same outbox.
 
+pub mod staff;
 pub mod templates;
 
 use chrono::{DateTime, Utc};

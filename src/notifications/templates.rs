@@ -211,6 +211,180 @@ pub fn invoice_email(locale: Locale, news: InvoiceNews<'_>) -> (String, String) 
     }
 }
 
+/// What a notice to the provider's staff reports: a partner's action,
+/// named by the ticket's reference (staff open it with
+/// `ticketByReference`), with the text the partner wrote, which staff may
+/// read anyway.
+#[derive(Debug, Clone, Copy)]
+pub enum StaffNews<'a> {
+    /// A laptop was ordered.
+    NewOrder { reference: &'a str },
+    /// A problem with a delivered laptop was reported, on the order `order`.
+    DeliveryIssue {
+        reference: &'a str,
+        order: &'a str,
+        description: &'a str,
+    },
+    /// A partner commented on a ticket.
+    PartnerComment { reference: &'a str, body: &'a str },
+    /// Feedback was sent.
+    Feedback { message: &'a str },
+}
+
+/// Subject and body of a notice to staff (the desk address, or a staff
+/// user who opted in), in `locale`: who of which organisation did what,
+/// on which ticket, with the text they wrote.
+pub fn staff_email(
+    locale: Locale,
+    organisation: &str,
+    author: &str,
+    news: StaffNews<'_>,
+) -> (String, String) {
+    let who = format!("{author} ({organisation})");
+    let (subject, line, text) = match (locale, news) {
+        (Locale::Fr, StaffNews::NewOrder { reference }) => (
+            format!("Nouvelle commande {reference} ({organisation})"),
+            format!("{who} a commandé un ordinateur portable : demande {reference}."),
+            None,
+        ),
+        (
+            Locale::Fr,
+            StaffNews::DeliveryIssue {
+                reference,
+                order,
+                description,
+            },
+        ) => (
+            format!("Problème de livraison {reference} ({organisation})"),
+            format!("{who} signale un problème de livraison sur {order} : demande {reference}."),
+            Some(description),
+        ),
+        (Locale::Fr, StaffNews::PartnerComment { reference, body }) => (
+            format!("Nouveau commentaire sur {reference} ({organisation})"),
+            format!("{who} a commenté la demande {reference} :"),
+            Some(body),
+        ),
+        (Locale::Fr, StaffNews::Feedback { message }) => (
+            format!("Feedback de {organisation}"),
+            format!("{who} a envoyé un feedback :"),
+            Some(message),
+        ),
+        (Locale::De, StaffNews::NewOrder { reference }) => (
+            format!("Neue Bestellung {reference} ({organisation})"),
+            format!("{who} hat einen Laptop bestellt: Anfrage {reference}."),
+            None,
+        ),
+        (
+            Locale::De,
+            StaffNews::DeliveryIssue {
+                reference,
+                order,
+                description,
+            },
+        ) => (
+            format!("Lieferproblem {reference} ({organisation})"),
+            format!("{who} meldet ein Lieferproblem bei {order}: Anfrage {reference}."),
+            Some(description),
+        ),
+        (Locale::De, StaffNews::PartnerComment { reference, body }) => (
+            format!("Neuer Kommentar zu {reference} ({organisation})"),
+            format!("{who} hat die Anfrage {reference} kommentiert:"),
+            Some(body),
+        ),
+        (Locale::De, StaffNews::Feedback { message }) => (
+            format!("Feedback von {organisation}"),
+            format!("{who} hat ein Feedback gesendet:"),
+            Some(message),
+        ),
+        (Locale::It, StaffNews::NewOrder { reference }) => (
+            format!("Nuovo ordine {reference} ({organisation})"),
+            format!("{who} ha ordinato un portatile: richiesta {reference}."),
+            None,
+        ),
+        (
+            Locale::It,
+            StaffNews::DeliveryIssue {
+                reference,
+                order,
+                description,
+            },
+        ) => (
+            format!("Problema di consegna {reference} ({organisation})"),
+            format!("{who} segnala un problema di consegna per {order}: richiesta {reference}."),
+            Some(description),
+        ),
+        (Locale::It, StaffNews::PartnerComment { reference, body }) => (
+            format!("Nuovo commento su {reference} ({organisation})"),
+            format!("{who} ha commentato la richiesta {reference}:"),
+            Some(body),
+        ),
+        (Locale::It, StaffNews::Feedback { message }) => (
+            format!("Feedback da {organisation}"),
+            format!("{who} ha inviato un feedback:"),
+            Some(message),
+        ),
+        (Locale::En, StaffNews::NewOrder { reference }) => (
+            format!("New order {reference} ({organisation})"),
+            format!("{who} ordered a laptop: request {reference}."),
+            None,
+        ),
+        (
+            Locale::En,
+            StaffNews::DeliveryIssue {
+                reference,
+                order,
+                description,
+            },
+        ) => (
+            format!("Delivery problem {reference} ({organisation})"),
+            format!("{who} reports a delivery problem with {order}: request {reference}."),
+            Some(description),
+        ),
+        (Locale::En, StaffNews::PartnerComment { reference, body }) => (
+            format!("New comment on {reference} ({organisation})"),
+            format!("{who} commented on request {reference}:"),
+            Some(body),
+        ),
+        (Locale::En, StaffNews::Feedback { message }) => (
+            format!("Feedback from {organisation}"),
+            format!("{who} sent feedback:"),
+            Some(message),
+        ),
+    };
+    let (hello, closing) = match (locale, news) {
+        (Locale::Fr, StaffNews::Feedback { .. }) => {
+            ("Bonjour,", "Le feedback est dans le Service Desk.")
+        }
+        (Locale::De, StaffNews::Feedback { .. }) => {
+            ("Guten Tag", "Das Feedback steht im Service Desk.")
+        }
+        (Locale::It, StaffNews::Feedback { .. }) => {
+            ("Buongiorno,", "Il feedback si trova nel Service Desk.")
+        }
+        (Locale::En, StaffNews::Feedback { .. }) => {
+            ("Hello,", "The feedback is in the Service Desk.")
+        }
+        (Locale::Fr, _) => (
+            "Bonjour,",
+            "La demande se trouve dans le Service Desk sous sa référence.",
+        ),
+        (Locale::De, _) => (
+            "Guten Tag",
+            "Die Anfrage finden Sie im Service Desk unter ihrer Referenz.",
+        ),
+        (Locale::It, _) => (
+            "Buongiorno,",
+            "La richiesta si trova nel Service Desk con il suo riferimento.",
+        ),
+        (Locale::En, _) => (
+            "Hello,",
+            "Find the request in the Service Desk by its reference.",
+        ),
+    };
+    let text = text.map(|t| format!("\n{t}\n")).unwrap_or_default();
+    (subject, format!("{hello}\n\n{line}\n{text}\n{closing}\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -235,6 +409,49 @@ mod tests {
                 "Annulé",
             ]
         );
+    }
+
+    #[test]
+    fn every_staff_notice_names_its_ticket_and_carries_the_partner_s_text() {
+        let news = [
+            StaffNews::NewOrder { reference: "GEM-7" },
+            StaffNews::DeliveryIssue {
+                reference: "GEM-7",
+                order: "GEM-3",
+                description: "écran cassé",
+            },
+            StaffNews::PartnerComment {
+                reference: "GEM-7",
+                body: "écran cassé",
+            },
+        ];
+        for locale in Locale::iter() {
+            let mut subjects = HashSet::new();
+            for news in news {
+                let (subject, body) = staff_email(locale, "Alpha", "Max", news);
+                assert!(
+                    subject.contains("GEM-7") && subject.contains("Alpha"),
+                    "{subject}"
+                );
+                assert!(
+                    body.contains("GEM-7") && body.contains("Max (Alpha)"),
+                    "{body}"
+                );
+                if !matches!(news, StaffNews::NewOrder { .. }) {
+                    assert!(body.contains("écran cassé"), "{body}");
+                }
+                subjects.insert(subject);
+            }
+            assert_eq!(subjects.len(), 3, "{locale:?}");
+            let (subject, body) = staff_email(
+                locale,
+                "Alpha",
+                "Max",
+                StaffNews::Feedback { message: "merci" },
+            );
+            assert!(subject.contains("Alpha"), "{subject}");
+            assert!(body.contains("merci"), "{body}");
+        }
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! those that happen before a viewer exists (authenticating a token,
 //! logging in, resetting a password), uniqueness checks that must see every
 //! tenant, and the recipients of emails. Each returns only what its
-//! caller's step needs; none is reachable from a GraphQL read. The mail
+//! caller's step needs; none is reachable from a GraphQL read. The
+//! audience of a notice to staff is one: the partner whose action it
+//! reports may read neither the staff nor the provider. The mail
 //! worker's claim of a due email is one too: it acts for no viewer. The
 //! `login_attempts` table (throttling) is no tenant data and is read by
 //! `auth::throttle` itself.
@@ -221,6 +223,100 @@ pub async fn outbox_backlog(db: &impl ConnectionTrait) -> Result<OutboxBacklog, 
         pending: u64::try_from(pending).unwrap_or(0),
         oldest,
     })
+}
+
+/// A staff user who asked to hear of partners' actions
+/// (`staffNotifications`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecipient {
+    pub user_id: i64,
+    pub email: String,
+    pub locale: Locale,
+}
+
+/// Who hears of a partner's action, and the names a notice shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffNoticeAudience {
+    /// The active STAFF and ADMIN users who opted in, by id.
+    pub staff: Vec<StaffRecipient>,
+    /// The display name of the partner who acted.
+    pub author_name: String,
+    /// The name of the partner organisation concerned.
+    pub organisation_name: String,
+    /// The provider organisation's language (the oldest provider's, should
+    /// there be several); `None` without a provider organisation.
+    pub provider_locale: Option<Locale>,
+}
+
+/// For a notice to staff of what partner `author_id` did for
+/// `organisation_id`: the staff who opted in and the names the notice
+/// shows, in two statements; `None` (after one) when there is no desk
+/// address and nobody opted in, so that a partner's action costs one
+/// statement more where nobody listens.
+pub async fn staff_notice_audience(
+    db: &impl ConnectionTrait,
+    author_id: i64,
+    organisation_id: i64,
+    desk: bool,
+) -> Result<Option<StaffNoticeAudience>, DbErr> {
+    use entity::enums::OrganisationKind;
+    let people = user_profiles::Entity::find()
+        .filter(
+            Condition::any()
+                .add(user_profiles::Column::Id.eq(author_id))
+                .add(
+                    Condition::all()
+                        .add(user_profiles::Column::StaffNotifications.eq(true))
+                        .add(user_profiles::Column::IsActive.eq(true))
+                        .add(user_profiles::Column::Role.is_in([Role::Staff, Role::Admin])),
+                ),
+        )
+        .order_by_asc(user_profiles::Column::Id)
+        .all(db)
+        .await?;
+    let author_name = people
+        .iter()
+        .find(|u| u.id == author_id)
+        .map(|u| u.display_name.clone())
+        .unwrap_or_default();
+    let staff: Vec<StaffRecipient> = people
+        .into_iter()
+        .filter(|u| {
+            u.staff_notifications && u.is_active && matches!(u.role, Role::Staff | Role::Admin)
+        })
+        .map(|u| StaffRecipient {
+            user_id: u.id,
+            email: u.email,
+            locale: u.locale,
+        })
+        .collect();
+    if !desk && staff.is_empty() {
+        return Ok(None);
+    }
+    let organisations = organisations::Entity::find()
+        .filter(
+            Condition::any()
+                .add(organisations::Column::Id.eq(organisation_id))
+                .add(organisations::Column::Kind.eq(OrganisationKind::Provider)),
+        )
+        .order_by_asc(organisations::Column::Id)
+        .all(db)
+        .await?;
+    let organisation_name = organisations
+        .iter()
+        .find(|o| o.id == organisation_id)
+        .map(|o| o.name.clone())
+        .unwrap_or_default();
+    let provider_locale = organisations
+        .iter()
+        .find(|o| o.kind == OrganisationKind::Provider)
+        .map(|o| o.locale);
+    Ok(Some(StaffNoticeAudience {
+        staff,
+        author_name,
+        organisation_name,
+        provider_locale,
+    }))
 }
 
 /// For the mail worker: leases the oldest due PENDING email until `until`

@@ -23,7 +23,8 @@ use crate::domain::{ParsedOrder, multi_line, optional_single_line, single_line};
 use crate::error::{AppError, AppResult, FieldErrors, Invalid};
 use crate::i18n::EventNote;
 use crate::live::LiveEvent;
-use crate::notifications::templates::{self, TicketNews};
+use crate::notifications::staff::{self, StaffNotice};
+use crate::notifications::templates::{self, StaffNews, TicketNews};
 use crate::notifications::{self, OutgoingEmail};
 use crate::policy::{self, Scope, Viewer};
 use crate::state::AppState;
@@ -452,16 +453,31 @@ pub async fn order_laptop(
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let txn = state.db.begin().await?;
-    let result = place_order(
-        &txn,
-        state,
-        &creator,
-        organisation.id,
-        order,
-        new.certificate.as_ref(),
-        now,
-        Emails::Queue,
-    )
+    let result = async {
+        let ticket = place_order(
+            &txn,
+            state,
+            &creator,
+            organisation.id,
+            order,
+            new.certificate.as_ref(),
+            now,
+            Emails::Queue,
+        )
+        .await?;
+        tell_staff(
+            &txn,
+            state,
+            viewer,
+            &ticket,
+            StaffNews::NewOrder {
+                reference: &ticket.reference,
+            },
+            now,
+        )
+        .await?;
+        Ok(ticket)
+    }
     .await;
     let ticket = finish(state, txn, result, new.certificate.as_ref()).await?;
     state.live.publish(LiveEvent::ticket_created(&ticket));
@@ -698,6 +714,29 @@ async fn notify_creator(
             locale: creator.locale,
             subject,
             body,
+        },
+        now,
+    )
+    .await
+}
+
+/// Tells the provider's staff of a partner's action on `ticket`, on
+/// `txn`, the change's transaction (staff's own actions tell no one).
+async fn tell_staff(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    viewer: &Viewer,
+    ticket: &tickets::Model,
+    news: StaffNews<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    staff::notify_staff(
+        txn,
+        state.config.staff_notify_email.as_ref(),
+        StaffNotice {
+            author: viewer,
+            organisation_id: ticket.organisation_id,
+            news,
         },
         now,
     )
@@ -1003,6 +1042,19 @@ pub async fn report_delivery_issue(
         )
         .await?;
         notify_creator(&txn, &ticket, TicketNews::Created, now, Emails::Queue).await?;
+        tell_staff(
+            &txn,
+            state,
+            viewer,
+            &ticket,
+            StaffNews::DeliveryIssue {
+                reference: &ticket.reference,
+                order: &shipped.reference,
+                description: ticket.description.as_deref().unwrap_or_default(),
+            },
+            now,
+        )
+        .await?;
         Ok(ticket)
     }
     .await;
@@ -1012,7 +1064,8 @@ pub async fn report_delivery_issue(
 }
 
 /// Adds a comment. Partners write PUBLIC comments only; staff both. A
-/// staff PUBLIC comment emails the ticket's creator. Only PUBLIC comments
+/// staff PUBLIC comment emails the ticket's creator; a partner's comment
+/// tells the provider's staff. Only PUBLIC comments
 /// write a COMMENTED event (and so touch the ticket's `updated_at`), so
 /// that an internal note leaves no trace a partner could see.
 pub async fn add_comment(
@@ -1030,7 +1083,28 @@ pub async fn add_comment(
     let body = multi_line(body, 10_000).map_err(|m| AppError::validation("body", m))?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let result = write_comment(&txn, viewer, &ticket, &body, visibility, now, Emails::Queue).await;
+    let result = async {
+        let comment =
+            write_comment(&txn, viewer, &ticket, &body, visibility, now, Emails::Queue).await?;
+        // An INTERNAL note is staff's own and reaches no one; only a
+        // partner's (PUBLIC) comment is news to staff.
+        if visibility == CommentVisibility::Public {
+            tell_staff(
+                &txn,
+                state,
+                viewer,
+                &ticket,
+                StaffNews::PartnerComment {
+                    reference: &ticket.reference,
+                    body: &body,
+                },
+                now,
+            )
+            .await?;
+        }
+        Ok(comment)
+    }
+    .await;
     let comment = finish(state, txn, result, None).await?;
     state.live.publish(LiveEvent::comment_added(&comment));
     Ok(comment)

@@ -1,4 +1,5 @@
-//! Root fields for users: reading, creating, deactivating.
+//! Root fields for users: reading, creating, deactivating, staff
+//! notifications.
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -143,6 +144,13 @@ pub struct UserActivationPayload {
     pub user: User,
 }
 
+/// The user whose staff notifications were set.
+#[derive(SimpleObject)]
+pub struct SetStaffNotificationsPayload {
+    /// The user, with its new `staffNotifications`.
+    pub user: User,
+}
+
 #[derive(Default)]
 pub struct UsersMutation;
 
@@ -197,6 +205,27 @@ impl UsersMutation {
         #[graphql(desc = "The user to reactivate.")] id: ID,
     ) -> AppResult<UserActivationPayload> {
         set_active(ctx, id, true).await
+    }
+
+    /// Turns on or off the emails that tell a STAFF or ADMIN user of every
+    /// partner's new order, comment, delivery issue and feedback, each in
+    /// the user's language. STAFF and ADMIN set their own; ADMIN also
+    /// another STAFF or ADMIN user's (`userId`). Partners get FORBIDDEN.
+    async fn set_staff_notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "True to be told, false to stop.")] enabled: bool,
+        #[graphql(desc = "The STAFF or ADMIN user to set (ADMIN only); the viewer when omitted.")]
+        user_id: Option<ID>,
+    ) -> AppResult<SetStaffNotificationsPayload> {
+        let scope = ctx.scope()?;
+        let user_id = user_id
+            .map(|id| relay::parse_global_id(&id, TYPE_NAME, "userId"))
+            .transpose()?;
+        let user = service::set_staff_notifications(ctx.state()?, scope, user_id, enabled).await?;
+        Ok(SetStaffNotificationsPayload {
+            user: User::new(user),
+        })
     }
 
     /// Emails a new invitation to a user whose `invitationPending` is true:

@@ -1,5 +1,5 @@
 //! Users: reading them through the viewer's scope, creating them,
-//! deactivating and reactivating them.
+//! deactivating and reactivating them, and their staff notifications.
 
 use chrono::{DateTime, Utc};
 use entity::enums::{Locale, OrganisationKind, ResetPurpose, Role};
@@ -203,6 +203,48 @@ pub async fn set_user_active(
         );
     }
     update.exec(&state.db).await?;
+    scope.user(&state.db, user.id).await
+}
+
+/// Turns the staff notifications (`staffNotifications`) of `user_id`, the
+/// viewer's own when `None`, on or off. STAFF and ADMIN set their own;
+/// ADMIN, who manages staff accounts, also any other STAFF or ADMIN user's.
+/// Partners get FORBIDDEN; a partner user as the target is a VALIDATION
+/// error on `userId` (staff notifications are for staff).
+pub async fn set_staff_notifications(
+    state: &AppState,
+    scope: &Scope,
+    user_id: Option<i64>,
+    enabled: bool,
+) -> AppResult<user_profiles::Model> {
+    let viewer = scope.viewer();
+    if !viewer.is_staff() {
+        return Err(AppError::forbidden(
+            "staff notifications are for the provider's staff",
+        ));
+    }
+    let target = user_id.unwrap_or(viewer.user_id);
+    if target != viewer.user_id && !viewer.is_admin() {
+        return Err(AppError::forbidden(
+            "only administrators set another user's staff notifications",
+        ));
+    }
+    let user = scope.user(&state.db, target).await?;
+    if is_partner_role(user.role) {
+        return Err(AppError::validation(
+            "userId",
+            Invalid::not_allowed("staff notifications are for STAFF and ADMIN users"),
+        ));
+    }
+    if user.staff_notifications == enabled {
+        return Ok(user);
+    }
+    users::Entity::update_many()
+        .col_expr(users::Column::StaffNotifications, Expr::value(enabled))
+        .col_expr(users::Column::UpdatedAt, Expr::value(state.clock.now()))
+        .filter(users::Column::Id.eq(user.id))
+        .exec(&state.db)
+        .await?;
     scope.user(&state.db, user.id).await
 }
 

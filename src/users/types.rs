@@ -134,6 +134,14 @@ impl User {
         Ok(self.details(ctx)?.then_some(self.model.invitation_pending))
     }
 
+    /// Whether this STAFF or ADMIN user is emailed when a partner orders
+    /// a laptop, comments, reports a delivery issue or sends feedback (see
+    /// `setStaffNotifications`); always false for partner users. Null when
+    /// the viewer knows this user by name only.
+    async fn staff_notifications(&self, ctx: &Context<'_>) -> AppResult<Option<bool>> {
+        Ok(self.details(ctx)?.then_some(self.model.staff_notifications))
+    }
+
     /// Null when never logged in, or when the viewer knows this user by
     /// name only.
     async fn last_login_at(&self, ctx: &Context<'_>) -> AppResult<Option<DateTime<Utc>>> {

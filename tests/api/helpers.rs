@@ -66,6 +66,7 @@ pub fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
         metrics_bind: None,
         shutdown_grace: std::time::Duration::from_secs(5),
         mail: partnerdesk::config::MailConfig::to_log(),
+        staff_notify_email: None,
     }
 }
 

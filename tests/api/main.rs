@@ -46,6 +46,7 @@ mod reset_page;
 mod schema;
 mod seed;
 mod shutdown;
+mod staff_notifications;
 mod tickets;
 mod user_management;
 mod viewer;

@@ -406,6 +406,7 @@ pub fn plan(sizes: &Sizes, seed: u64, end: DateTime<Utc>) -> Plan {
             locale,
             is_active: true,
             token_version: 0,
+            staff_notifications: false,
             last_login_at: None,
             created_at: joined,
             updated_at: joined,

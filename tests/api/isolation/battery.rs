@@ -596,8 +596,8 @@ fn ticket_filters(
 // others read what the oracle decides (ids, relations, field rules), which
 // keeps a run short.
 const PERSON: &str = "id displayName isStaff";
-const USER_FIELDS: &str = "id displayName email role locale isActive invitationPending lastLoginAt createdAt organisation { id }";
-const USER_CHECKED: &str = "id displayName email role organisation { id }";
+const USER_FIELDS: &str = "id displayName email role locale isActive invitationPending staffNotifications lastLoginAt createdAt organisation { id }";
+const USER_CHECKED: &str = "id displayName email role staffNotifications organisation { id }";
 const ORGANISATION_FIELDS: &str = "id name kind ticketVisibility billingMode locale billingEmail \
      billingAddress priceAgreement { standardUnitPriceCents learningUnitPriceCents \
      vatRateBasisPoints } createdAt archivedAt";
@@ -1046,6 +1046,7 @@ impl Check<'_> {
             "displayName": user.display_name,
             "email": details.then(|| user.email.clone()),
             "role": details.then(|| user.role.graphql()),
+            "staffNotifications": details.then_some(user.staff_notifications),
             "organisation": { "id": gid("Organisation", user.organisation) },
         })
     }

@@ -108,6 +108,10 @@ const EXCLUDED_TYPES: &[(&str, &str)] = &[
         "returned by deactivateUser, reactivateUser and resendInvitation only",
     ),
     (
+        "SetStaffNotificationsPayload",
+        "returned by setStaffNotifications only",
+    ),
+    (
         "CreateOrganisationPayload",
         "returned by createOrganisation only",
     ),
@@ -170,6 +174,7 @@ const EXCLUDED_MUTATIONS: &[(&str, &str)] = &[
     ("deactivateUser", WRITE),
     ("reactivateUser", WRITE),
     ("resendInvitation", WRITE),
+    ("setStaffNotifications", WRITE),
     ("createOrganisation", WRITE),
     ("updateOrganisation", WRITE),
     ("orderLaptop", WRITE),

@@ -136,6 +136,8 @@ pub struct UserRow {
     pub role: Role,
     pub display_name: String,
     pub email: String,
+    /// Whether the user asked for staff notifications (some staff do).
+    pub staff_notifications: bool,
 }
 
 #[derive(Debug, Clone)]

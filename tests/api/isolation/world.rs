@@ -390,6 +390,9 @@ impl Writer<'_> {
         let n = self.out.users.len();
         let display_name = format!("W{} {label}", self.serial);
         let email = format!("w{}.u{n}@isolation.example", self.serial);
+        // Every other staff user opted in, so that the field rule is
+        // checked on both values.
+        let staff_notifications = matches!(role, Role::Staff | Role::Admin) && n.is_multiple_of(2);
         let row = users::ActiveModel {
             organisation_id: Set(organisation),
             email: Set(email.clone()),
@@ -404,6 +407,7 @@ impl Writer<'_> {
             locale: Set(enums::Locale::Fr),
             is_active: Set(true),
             token_version: Set(0),
+            staff_notifications: Set(staff_notifications),
             last_login_at: Set(None),
             created_at: Set(self.start),
             updated_at: Set(self.start),
@@ -419,6 +423,7 @@ impl Writer<'_> {
                 role,
                 display_name,
                 email,
+                staff_notifications,
             },
         );
         self.out.users.push(row.clone());
