@@ -42,8 +42,8 @@ pub trait ContextExt {
             .ok_or(AppError::Unauthenticated)
     }
 
-    /// A per-request DataLoader.
-    fn loader<T: Send + Sync + 'static>(&self) -> AppResult<&T>;
+    /// The request's DataLoader of `L` (see [`crate::loaders::register`]).
+    fn loader<L: Send + Sync + 'static>(&self) -> AppResult<&crate::loaders::RequestLoader<L>>;
 }
 
 impl ContextExt for Context<'_> {
@@ -53,8 +53,8 @@ impl ContextExt for Context<'_> {
         })
     }
 
-    fn loader<T: Send + Sync + 'static>(&self) -> AppResult<&T> {
-        self.data::<T>()
+    fn loader<L: Send + Sync + 'static>(&self) -> AppResult<&crate::loaders::RequestLoader<L>> {
+        self.data::<crate::loaders::RequestLoader<L>>()
             .map_err(|e| AppError::internal(anyhow::anyhow!("loader missing: {}", e.message)))
     }
 }

@@ -355,7 +355,12 @@ async fn serve_graphql(
             locale,
         });
     if let Some(scope) = scope {
-        request = crate::loaders::register(request, &state.app, scope);
+        let caching = if operation == Some(OperationType::Query) {
+            crate::loaders::Caching::Query
+        } else {
+            crate::loaders::Caching::Off
+        };
+        request = crate::loaders::register(request, &state.app, scope, caching);
     }
     let text = crate::input_paths::RequestText::of(&request);
     let mut response = state.schema.execute(request).await;

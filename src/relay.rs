@@ -13,11 +13,14 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Expr, ExprTrait as _, IntoCondition, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, Value};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryResult,
+    Value,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult, Invalid};
-use crate::policy::Scoped;
+use crate::policy::{Scoped, Window};
 
 /// The largest page a client may ask for.
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -134,6 +137,19 @@ impl PageArgs {
             limit,
             backward,
             cursor,
+        })
+    }
+}
+
+impl PageArgs {
+    /// The page as the first or last `n` of a list, when it starts at one
+    /// end (no cursor) and holds something: such a page can be cut in SQL
+    /// for many lists at once (see [`crate::policy::Window`]) and built
+    /// with [`page_of_window`].
+    pub fn window(&self) -> Option<Window> {
+        (self.cursor.is_none() && self.limit > 0).then_some(Window {
+            n: self.limit,
+            from_end: self.backward,
         })
     }
 }
@@ -295,22 +311,77 @@ where
     E::Model: FromQueryResult + Send + Sync,
     N: OutputType,
 {
+    paginate_joined(db, select, key, args, Joined::nothing(), |row, ()| {
+        wrap(row)
+    })
+    .await
+}
+
+/// What a joined select of the policy module reads with each row of a
+/// page (e.g. [`Scoped::with_relations`] for tickets): how to add it to the
+/// page's select (not to its `totalCount`), and how to read it from each
+/// result row.
+pub struct Joined<E: EntityTrait, X> {
+    join: Box<dyn FnOnce(Scoped<E>) -> Scoped<E> + Send>,
+    read: ReadJoined<X>,
+}
+
+/// How [`Joined`] reads its rows from a result row.
+type ReadJoined<X> = Box<dyn Fn(&QueryResult) -> Result<X, DbErr> + Send + Sync>;
+
+impl<E: EntityTrait> Joined<E, ()> {
+    /// Nothing besides the rows.
+    pub fn nothing() -> Self {
+        Self::new(|select| select, |_| Ok(()))
+    }
+}
+
+impl<E: EntityTrait, X> Joined<E, X> {
+    pub fn new(
+        join: impl FnOnce(Scoped<E>) -> Scoped<E> + Send + 'static,
+        read: impl Fn(&QueryResult) -> Result<X, DbErr> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            join: Box::new(join),
+            read: Box::new(read),
+        }
+    }
+}
+
+/// [`paginate`], each row read with what `joined` adds to the page's
+/// statement, handed to `wrap` with it.
+pub async fn paginate_joined<E, N, X>(
+    db: &DatabaseConnection,
+    select: Scoped<E>,
+    key: SortKey<E>,
+    args: PageArgs,
+    joined: Joined<E, X>,
+    wrap: impl Fn(E::Model, X) -> N,
+) -> AppResult<Page<N>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+    N: OutputType,
+{
     let column_name = sea_orm::IdenStatic::as_str(&key.column).to_owned();
     let order = PageOrder {
         name: column_name,
         kind: column_kind(&key.column),
-        expr: Expr::col(key.column),
+        // Qualified: a joined select reads other tables with columns of
+        // the same name.
+        expr: Expr::col((key.column.entity_name(), key.column)),
         id: key.id,
         descending: key.descending,
     };
     let (total, query) = order.page_query(db, select, &args)?;
-    let rows = query
-        .all(db)
+    let value_of = key.value_of;
+    let rows = (joined.join)(query)
+        .all_reading(db, |row| (joined.read)(row))
         .await?
         .into_iter()
-        .map(|row| {
-            let value = (key.value_of)(&row);
-            (row, value)
+        .map(|(row, extra)| {
+            let value = value_of(&row);
+            (row, value, extra)
         })
         .collect();
     Ok(order.assemble(rows, total, &args, wrap))
@@ -361,26 +432,21 @@ where
         descending: key.descending,
     };
     let (total, query) = order.page_query(db, select, &args)?;
-    let value = order.expr.clone();
-    let rows: Vec<(E::Model, SortValue)> = match key.kind {
-        SortKind::Int => with_values(
-            query.all_with_value::<i64>(db, value).await?,
-            SortValue::Int,
-        ),
-        SortKind::Time => with_values(
-            query.all_with_value::<DateTime<Utc>>(db, value).await?,
-            SortValue::Time,
-        ),
-        SortKind::Text => with_values(
-            query.all_with_value::<String>(db, value).await?,
-            SortValue::Text,
-        ),
-    };
-    Ok(order.assemble(rows, total, &args, wrap))
-}
-
-fn with_values<M, V>(rows: Vec<(M, V)>, wrap: fn(V) -> SortValue) -> Vec<(M, SortValue)> {
-    rows.into_iter().map(|(row, v)| (row, wrap(v))).collect()
+    let kind = key.kind;
+    let rows = query
+        .with_value(order.expr.clone())
+        .all_reading(db, |row| {
+            Ok(match kind {
+                SortKind::Int => SortValue::Int(Scoped::<E>::value(row)?),
+                SortKind::Time => SortValue::Time(Scoped::<E>::value(row)?),
+                SortKind::Text => SortValue::Text(Scoped::<E>::value(row)?),
+            })
+        })
+        .await?
+        .into_iter()
+        .map(|(row, value)| (row, value, ()))
+        .collect();
+    Ok(order.assemble(rows, total, &args, |row, ()| wrap(row)))
 }
 
 /// What [`paginate`] and [`paginate_by`] share: the sort, the cursor's
@@ -412,7 +478,7 @@ where
         let total = TotalCount::Lazy(Arc::new(move || {
             let select = count_select.clone();
             let db = count_db.clone();
-            Box::pin(async move { Ok(select.count(&db).await?) })
+            Box::pin(async move { Ok(select.total(&db).await?) })
         }));
         // Walking backward is walking forward in the reverse order.
         let descending = self.descending != args.backward;
@@ -438,12 +504,12 @@ where
         Ok((total, query))
     }
 
-    fn assemble<N: OutputType>(
+    fn assemble<N: OutputType, X>(
         &self,
-        mut rows: Vec<(E::Model, SortValue)>,
+        mut rows: Vec<(E::Model, SortValue, X)>,
         total: TotalCount,
         args: &PageArgs,
-        wrap: impl Fn(E::Model) -> N,
+        wrap: impl Fn(E::Model, X) -> N,
     ) -> Page<N> {
         let has_more = rows.len() as u64 > args.limit;
         rows.truncate(args.limit as usize);
@@ -458,10 +524,10 @@ where
         let mut connection = Connection::with_additional_fields(has_previous, has_next, total);
         connection
             .edges
-            .extend(rows.into_iter().map(|(row, value)| {
+            .extend(rows.into_iter().map(|(row, value, extra)| {
                 let cursor =
                     CursorKey(self.name.clone(), value, row_id::<E>(&row, self.id)).encode();
-                Edge::new(cursor, wrap(row))
+                Edge::new(cursor, wrap(row, extra))
             }));
         connection
     }
@@ -507,6 +573,34 @@ pub fn paginate_loaded<M, N: OutputType>(
             )
         }));
     Ok(connection)
+}
+
+/// The page [`PageArgs::window`] describes, from the rows of that window
+/// (in the list's order) and the length of the whole list: the same page,
+/// cursors and all, as [`paginate_loaded`] makes from the whole list.
+pub fn page_of_window<M, N: OutputType>(
+    rows: Vec<M>,
+    total: u64,
+    args: &PageArgs,
+    id_of: impl Fn(&M) -> i64,
+    wrap: impl Fn(M) -> N,
+) -> Page<N> {
+    let more = total > rows.len() as u64;
+    let (has_previous, has_next) = if args.backward {
+        (more, false)
+    } else {
+        (false, more)
+    };
+    let mut connection =
+        Connection::with_additional_fields(has_previous, has_next, TotalCount::Known(total));
+    connection.edges.extend(rows.into_iter().map(|row| {
+        let id = id_of(&row);
+        Edge::new(
+            CursorKey(LOADED_LIST.to_owned(), SortValue::Int(id), id).encode(),
+            wrap(row),
+        )
+    }));
+    connection
 }
 
 fn row_id<E: EntityTrait>(row: &E::Model, id: E::Column) -> i64

@@ -2,7 +2,6 @@
 //! reads the ticket and node resolvers call. Thin: the rules are in
 //! [`super::service`], the visibility in the policy module.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, SimpleObject, Upload};
 
 use super::loaders::AttachmentsByTicketLoader;
@@ -61,7 +60,7 @@ pub async fn page_for_ticket(
     ticket_id: i64,
     args: relay::PageArgs,
 ) -> AppResult<relay::Page<Attachment>> {
-    let loader = ctx.loader::<DataLoader<AttachmentsByTicketLoader>>()?;
+    let loader = ctx.loader::<AttachmentsByTicketLoader>()?;
     let all = loader.load_one(ticket_id).await?.unwrap_or_default();
     relay::paginate_loaded(all, args, |a| a.id, Attachment::new)
 }

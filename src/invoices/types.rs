@@ -1,6 +1,5 @@
 //! GraphQL types of invoices and their lines.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{invoice_lines, invoices};
@@ -160,7 +159,7 @@ impl Invoice {
     ) -> AppResult<Page<InvoiceLine>> {
         let args = PageArgs::parse(first, after, last, before)?;
         let all = ctx
-            .loader::<DataLoader<LinesByInvoiceLoader>>()?
+            .loader::<LinesByInvoiceLoader>()?
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -195,7 +194,7 @@ impl InvoiceLine {
     /// The order's ticket, when the viewer may see it.
     async fn ticket(&self, ctx: &Context<'_>) -> AppResult<Option<Ticket>> {
         Ok(ctx
-            .loader::<DataLoader<TicketLoader>>()?
+            .loader::<TicketLoader>()?
             .load_one(self.0.ticket_id)
             .await?
             .map(Ticket))
@@ -258,9 +257,7 @@ impl InvoiceLine {
 }
 
 async fn load_invoice(ctx: &Context<'_>, id: i64) -> AppResult<Option<invoices::Model>> {
-    ctx.loader::<DataLoader<InvoiceLoader>>()?
-        .load_one(id)
-        .await
+    ctx.loader::<InvoiceLoader>()?.load_one(id).await
 }
 
 /// The live invoice line of a ticket's order, when the viewer may see it.
@@ -269,7 +266,7 @@ pub async fn live_line_of_ticket(
     ticket_id: i64,
 ) -> AppResult<Option<InvoiceLine>> {
     Ok(ctx
-        .loader::<DataLoader<LiveLineByTicketLoader>>()?
+        .loader::<LiveLineByTicketLoader>()?
         .load_one(ticket_id)
         .await?
         .map(InvoiceLine))

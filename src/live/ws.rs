@@ -241,7 +241,9 @@ impl LiveExecutor {
             scope: Some(scope.clone()),
             client_addr: self.client_addr.to_string(),
         });
-        let request = crate::loaders::register(request, &self.app, scope);
+        // Loaders read afresh for every event of a subscription.
+        let request =
+            crate::loaders::register(request, &self.app, scope, crate::loaders::Caching::Off);
         self.schema
             .execute_stream_with_session_data(request, session)
             .map(|mut response| {

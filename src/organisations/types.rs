@@ -1,6 +1,5 @@
 //! GraphQL types of organisations.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::organisations;
@@ -152,7 +151,7 @@ impl Organisation {
     ) -> AppResult<Page<User>> {
         let args = PageArgs::parse(first, after, last, before)?;
         let users = ctx
-            .loader::<DataLoader<UsersByOrganisationLoader>>()?
+            .loader::<UsersByOrganisationLoader>()?
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -164,7 +163,7 @@ impl Organisation {
     /// Loads an organisation through the request's `OrganisationLoader`
     /// (batched, scoped); NOT_FOUND when the viewer may not see it.
     pub async fn load(ctx: &Context<'_>, id: i64) -> AppResult<Organisation> {
-        ctx.loader::<DataLoader<super::loaders::OrganisationLoader>>()?
+        ctx.loader::<super::loaders::OrganisationLoader>()?
             .load_one(id)
             .await?
             .map(Organisation)

@@ -19,9 +19,11 @@
 //! - a PARTNER_MEMBER of a CREATOR_ONLY organisation sees only the tickets it
 //!   created, and everything hanging off them.
 
+mod joined;
 mod scoped;
 pub mod system;
 
+pub use joined::{NamedUser, TicketJoined, TicketRelations, Window, WindowRows};
 pub use scoped::{Aggregate, Scoped, ScopedIds, ScopedRows};
 
 use entity::enums::{CommentVisibility, Role, TicketVisibility};

@@ -16,21 +16,24 @@
 //!   never ORs with what is already there);
 //! - no join or grouping is reachable on the rows themselves, so a row that
 //!   comes out is a whole row the viewer may see, and nothing else (besides,
-//!   with [`Scoped::all_with_value`], one value computed over that row, such
-//!   as the sort key of a page, built from other scoped selects);
+//!   with [`Scoped::with_value`], one value computed over that row, such
+//!   as the sort key of a page, built from other scoped selects, and the
+//!   rows the joined selects of [`super::joined`] add, each under the
+//!   visibility argument written there);
 //! - a projection ([`Scoped::rows`]) is only ever the FROM of an
 //!   [`Aggregate`], whose statement reads from nothing else: what leaves it
 //!   is a figure over rows the viewer may see.
 
 use sea_orm::sea_query::{
-    Alias, ExprTrait as _, IntoCondition, Query, SelectStatement, SimpleExpr, SubQueryStatement,
+    Alias, Expr, ExprTrait as _, IntoCondition, Query, SelectStatement, SimpleExpr,
+    SubQueryStatement,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, PaginatorTrait,
     QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Statement, TryGetable,
 };
 
-/// The alias of the value [`Scoped::all_with_value`] computes.
+/// The alias of the value [`Scoped::with_value`] computes.
 const VALUE_ALIAS: &str = "pd_computed_value";
 
 /// A select of `E` rows the viewer may see. Made by [`super::Scope`] only.
@@ -44,6 +47,11 @@ impl<E: EntityTrait> Scoped<E> {
     /// Wraps a select that carries the scope's condition. Policy only.
     pub(super) fn new(select: Select<E>) -> Self {
         Self { select }
+    }
+
+    /// The select itself, for the joined selects of the policy module.
+    pub(super) fn into_select(self) -> Select<E> {
+        self.select
     }
 
     /// Keeps the rows that also meet `condition`.
@@ -107,24 +115,35 @@ impl<E: EntityTrait> Scoped<E> {
         self.select.all(db).await
     }
 
-    /// Every row, each with the value of `expr` over it (the sort key of a
-    /// page, for its cursor). `expr` reads the row and scoped selects only.
-    pub async fn all_with_value<V>(
+    /// Every row, with what `read` takes from the same result row: the
+    /// columns a joined select of the policy module added, the value of
+    /// [`Scoped::with_value`].
+    pub async fn all_reading<T>(
         self,
         db: &impl ConnectionTrait,
-        expr: SimpleExpr,
-    ) -> Result<Vec<(E::Model, V)>, DbErr>
+        read: impl Fn(&QueryResult) -> Result<T, DbErr>,
+    ) -> Result<Vec<(E::Model, T)>, DbErr>
     where
-        E::Model: FromQueryResult + Send + Sync,
-        V: TryGetable + Send + Sync,
+        E::Model: FromQueryResult,
     {
-        let rows = self
-            .select
-            .expr_as(expr, VALUE_ALIAS)
-            .into_model::<WithValue<E::Model, V>>()
-            .all(db)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.0, row.1)).collect())
+        let statement = self.select.build(db.get_database_backend());
+        db.query_all_raw(statement)
+            .await?
+            .iter()
+            .map(|row| Ok((E::Model::from_query_result(row, "")?, read(row)?)))
+            .collect()
+    }
+
+    /// The same rows, each with the value of `expr` over it, to read with
+    /// [`Scoped::value`] in [`Scoped::all_reading`]. `expr` reads the row
+    /// and scoped selects only.
+    pub fn with_value(self, expr: SimpleExpr) -> Self {
+        Self::new(self.select.expr_as(expr, VALUE_ALIAS))
+    }
+
+    /// The value [`Scoped::with_value`] added, from a result row.
+    pub fn value<V: TryGetable>(row: &QueryResult) -> Result<V, DbErr> {
+        row.try_get("", VALUE_ALIAS)
     }
 
     /// How many rows (at most the limit, if one is set).
@@ -133,6 +152,24 @@ impl<E: EntityTrait> Scoped<E> {
         E::Model: FromQueryResult + Send + Sync,
     {
         self.select.count(db).await
+    }
+
+    /// How many rows, as `SELECT COUNT(*) FROM … WHERE …` over the rows'
+    /// own table and conditions (no order, no limit): an index that covers
+    /// the conditions answers it without reading the table
+    /// (`totalCount`).
+    pub async fn total(self, db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+        let mut query = self.select.into_query();
+        query.clear_selects().clear_order_by();
+        query.expr_as(Expr::cust("COUNT(*)"), Alias::new(VALUE_ALIAS));
+        query.reset_limit().reset_offset();
+        let statement = db.get_database_backend().build(&query);
+        let row = db.query_one_raw(statement).await?;
+        let count: i64 = match row {
+            Some(row) => row.try_get("", VALUE_ALIAS)?,
+            None => 0,
+        };
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 }
 
@@ -165,18 +202,6 @@ impl ScopedIds {
     /// The column of the ids must be NOT NULL, or nothing passes.
     pub fn exclude(self, column: impl ColumnTrait) -> SimpleExpr {
         column.not_in_subquery(self.0)
-    }
-}
-
-/// A row and one value computed over it.
-struct WithValue<M, V>(M, V);
-
-impl<M: FromQueryResult, V: TryGetable> FromQueryResult for WithValue<M, V> {
-    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        Ok(Self(
-            M::from_query_result(row, pre)?,
-            row.try_get(pre, VALUE_ALIAS)?,
-        ))
     }
 }
 

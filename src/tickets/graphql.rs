@@ -1,9 +1,10 @@
 //! Root fields for tickets: reading them; the workflow mutations.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Upload};
+use async_graphql::{Context, Enum, ID, InputObject, Lookahead, Object, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
 use entity::tickets;
 
+use super::loaders::OrderByTicketLoader;
 use super::reference::GemReference;
 use super::service;
 use super::types::{Comment, CommentVisibility, TYPE_NAME, Ticket, TicketKind, TicketStatus};
@@ -12,10 +13,11 @@ use crate::attachments;
 use crate::context::ContextExt as _;
 use crate::domain::{ParsedOrder, RawOrder, multi_line, optional_single_line, single_line};
 use crate::error::{AppError, AppResult, FieldErrors, Invalid};
+use crate::organisations::loaders::OrganisationLoader;
 use crate::organisations::types::TYPE_NAME as ORGANISATION;
 use crate::policy;
 use crate::relay::{self, Page, PageArgs, SortExpr, SortKey, SortKind, SortValue};
-use crate::users::types::TYPE_NAME as USER;
+use crate::users::types::{Person, TYPE_NAME as USER};
 
 /// Which tickets to list; every criterion narrows the list. Date ranges
 /// include their start (`…After`) and exclude their end (`…Before`).
@@ -122,11 +124,20 @@ impl TicketsQuery {
     ) -> AppResult<Option<Ticket>> {
         let reference =
             GemReference::parse(&reference).map_err(|m| AppError::validation("reference", m))?;
-        let found = ctx
-            .scope()?
-            .ticket_by_reference(&ctx.state()?.db, reference.as_str())
+        let (scope, db) = (ctx.scope()?, &ctx.state()?.db);
+        let with = wanted_relations(&ctx.look_ahead());
+        if !with.any() {
+            let found = scope.ticket_by_reference(db, reference.as_str()).await;
+            return Ok(policy::null_if_absent(found)?.map(Ticket));
+        }
+        let found = scope
+            .ticket_by_reference_with(db, reference.as_str(), with)
             .await;
-        Ok(policy::null_if_absent(found)?.map(Ticket))
+        let Some((ticket, joined)) = policy::null_if_absent(found)? else {
+            return Ok(None);
+        };
+        feed_relations(ctx, vec![(ticket.id, joined)]).await?;
+        Ok(Some(Ticket(ticket)))
     }
 
     /// The tickets the viewer may see (partner members: their own, or the
@@ -238,8 +249,68 @@ impl TicketsQuery {
                 return relay::paginate_by(db, select, key, args, Ticket).await;
             }
         };
-        relay::paginate(db, select, key, args, Ticket).await
+        let look = ctx.look_ahead();
+        let with = wanted_relations(&look.field("nodes"))
+            .or(wanted_relations(&look.field("edges").field("node")));
+        if !with.any() {
+            return relay::paginate(db, select, key, args, Ticket).await;
+        }
+        let join_scope = scope.clone();
+        let joined = relay::Joined::new(
+            move |select| select.with_relations(&join_scope, with),
+            move |row| with.read(row),
+        );
+        let read = std::sync::Mutex::new(Vec::new());
+        let page = relay::paginate_joined(db, select, key, args, joined, |row, joined| {
+            if let Ok(mut read) = read.lock() {
+                read.push((row.id, joined));
+            }
+            Ticket(row)
+        })
+        .await?;
+        let read = read.into_inner().unwrap_or_default();
+        feed_relations(ctx, read).await?;
+        Ok(page)
     }
+}
+
+/// The relations of a ticket that a selection of tickets asks for, to
+/// read with them ([`policy::TicketRelations`]).
+fn wanted_relations(ticket: &Lookahead<'_>) -> policy::TicketRelations {
+    policy::TicketRelations {
+        organisation: ticket.field("organisation").exists(),
+        creator: ticket.field("createdBy").exists(),
+        order: ticket.field("order").exists(),
+    }
+}
+
+/// Hands what a joined select read with each ticket to the request's
+/// loaders, where `Ticket.organisation`, `createdBy` and `order` (and any
+/// other path to the same rows) find it.
+async fn feed_relations(
+    ctx: &Context<'_>,
+    read: Vec<(i64, policy::TicketJoined)>,
+) -> AppResult<()> {
+    let mut organisations = Vec::new();
+    let mut creators = Vec::new();
+    let mut orders = Vec::new();
+    for (ticket, joined) in read {
+        organisations.extend(joined.organisation);
+        creators.extend(joined.creator);
+        if let Some(order) = joined.order {
+            orders.push((ticket, order));
+        }
+    }
+    if !organisations.is_empty() {
+        ctx.loader::<OrganisationLoader>()?
+            .feed_many(organisations.into_iter().map(|o| (o.id, o)))
+            .await;
+    }
+    Person::feed(ctx, creators).await?;
+    if !orders.is_empty() {
+        ctx.loader::<OrderByTicketLoader>()?.feed_many(orders).await;
+    }
+    Ok(())
 }
 
 impl TicketFilter {

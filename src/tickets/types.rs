@@ -1,13 +1,13 @@
 //! GraphQL types of tickets, their orders, comments and history.
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{comments, orders, ticket_events, tickets};
 
 use super::loaders::{
-    CommentsByTicketLoader, EventsByTicketLoader, OrderByTicketLoader, TicketLoader,
+    CommentWindowLoader, CommentsByTicketLoader, EventWindowLoader, EventsByTicketLoader,
+    OrderByTicketLoader, TicketLoader,
 };
 use super::workflow::{self, Action, Actor};
 use crate::attachments::types::Attachment;
@@ -215,9 +215,10 @@ impl Ticket {
     /// The laptop order of a LAPTOP_ORDER ticket.
     async fn order(&self, ctx: &Context<'_>) -> AppResult<Option<Order>> {
         Ok(ctx
-            .loader::<DataLoader<OrderByTicketLoader>>()?
+            .loader::<OrderByTicketLoader>()?
             .load_one(self.0.id)
             .await?
+            .flatten()
             .map(Order))
     }
 
@@ -227,7 +228,7 @@ impl Ticket {
             return Ok(None);
         };
         Ok(ctx
-            .loader::<DataLoader<TicketLoader>>()?
+            .loader::<TicketLoader>()?
             .load_one(related)
             .await?
             .map(Ticket))
@@ -256,8 +257,23 @@ impl Ticket {
         before: Option<String>,
     ) -> AppResult<Connection<String, Comment, relay::TotalCount>> {
         let args = PageArgs::parse(first, after, last, before)?;
+        if let Some(window) = args.window() {
+            let loaded = ctx
+                .loader::<CommentWindowLoader>()?
+                .load_one((self.0.id, window))
+                .await?
+                .unwrap_or_default();
+            Person::feed(ctx, loaded.people).await?;
+            return Ok(relay::page_of_window(
+                loaded.rows,
+                loaded.total,
+                &args,
+                |c| c.id,
+                Comment,
+            ));
+        }
         let all = ctx
-            .loader::<DataLoader<CommentsByTicketLoader>>()?
+            .loader::<CommentsByTicketLoader>()?
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -267,7 +283,7 @@ impl Ticket {
     /// The number of comments the viewer may read.
     async fn comment_count(&self, ctx: &Context<'_>) -> AppResult<usize> {
         Ok(ctx
-            .loader::<DataLoader<CommentsByTicketLoader>>()?
+            .loader::<CommentsByTicketLoader>()?
             .load_one(self.0.id)
             .await?
             .map_or(0, |comments| comments.len()))
@@ -326,8 +342,23 @@ impl Ticket {
         before: Option<String>,
     ) -> AppResult<Connection<String, TicketEvent, relay::TotalCount>> {
         let args = PageArgs::parse(first, after, last, before)?;
+        if let Some(window) = args.window() {
+            let loaded = ctx
+                .loader::<EventWindowLoader>()?
+                .load_one((self.0.id, window))
+                .await?
+                .unwrap_or_default();
+            Person::feed(ctx, loaded.people).await?;
+            return Ok(relay::page_of_window(
+                loaded.rows,
+                loaded.total,
+                &args,
+                |e| e.id,
+                TicketEvent,
+            ));
+        }
         let all = ctx
-            .loader::<DataLoader<EventsByTicketLoader>>()?
+            .loader::<EventsByTicketLoader>()?
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -467,7 +498,7 @@ impl Comment {
     /// The ticket the comment is on.
     async fn ticket(&self, ctx: &Context<'_>) -> AppResult<Option<Ticket>> {
         Ok(ctx
-            .loader::<DataLoader<TicketLoader>>()?
+            .loader::<TicketLoader>()?
             .load_one(self.0.ticket_id)
             .await?
             .map(Ticket))
@@ -532,7 +563,7 @@ impl TicketEvent {
     /// The ticket the entry belongs to.
     async fn ticket(&self, ctx: &Context<'_>) -> AppResult<Option<Ticket>> {
         Ok(ctx
-            .loader::<DataLoader<TicketLoader>>()?
+            .loader::<TicketLoader>()?
             .load_one(self.0.ticket_id)
             .await?
             .map(Ticket))

@@ -1,12 +1,10 @@
 //! Root fields for users: reading, creating, deactivating, staff
 //! notifications.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::user_profiles;
 use sea_orm::ColumnTrait;
 
-use super::loaders::PersonLoader;
 use super::service;
 use super::types::{Locale, Role, TYPE_NAME, User};
 use crate::context::ContextExt as _;
@@ -23,15 +21,13 @@ impl UsersQuery {
     /// The logged-in user; null for an anonymous request.
     async fn viewer(&self, ctx: &Context<'_>) -> AppResult<Option<User>> {
         // The token check read only what a viewer is; the rest of the user
-        // loads like any person, batched with the request's other people.
+        // is read here, whole, through the user rules (the person loader
+        // reads people by name only).
         let Some(scope) = &ctx.request()?.scope else {
             return Ok(None);
         };
-        let people = ctx.loader::<DataLoader<PersonLoader>>()?;
-        Ok(people
-            .load_one(scope.viewer().user_id)
-            .await?
-            .map(User::new))
+        let found = scope.user(&ctx.state()?.db, scope.viewer().user_id).await;
+        Ok(policy::null_if_absent(found)?.map(User::new))
     }
 
     /// Users the viewer may see (partners: their organisation; staff: all),

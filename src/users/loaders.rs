@@ -10,16 +10,18 @@ use entity::user_profiles;
 use sea_orm::{ColumnTrait, DatabaseConnection};
 
 use crate::error::AppError;
-use crate::policy::Scope;
+use crate::policy::{NamedUser, Scope};
 
-/// Loads users a viewer may know by name; others are simply absent.
+/// Loads users a viewer may know by name, as known by name (id, name,
+/// role); others are simply absent. The joined pages of the policy module
+/// feed it the authors, actors and creators they read.
 pub struct PersonLoader {
     pub db: DatabaseConnection,
     pub scope: Scope,
 }
 
 impl Loader<i64> for PersonLoader {
-    type Value = user_profiles::Model;
+    type Value = NamedUser;
     type Error = AppError;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -27,7 +29,7 @@ impl Loader<i64> for PersonLoader {
             .scope
             .users_by_name()
             .filter(user_profiles::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.db)
+            .names(&self.db)
             .await?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }

@@ -202,15 +202,29 @@ impl Person {
     /// Loads a person through the request's `PersonLoader`; `None` when the
     /// viewer may not know them.
     pub async fn load(ctx: &Context<'_>, user_id: i64) -> AppResult<Option<Person>> {
-        let loader =
-            ctx.loader::<async_graphql::dataloader::DataLoader<super::loaders::PersonLoader>>()?;
-        Ok(loader.load_one(user_id).await?.map(|user| Person {
+        let loader = ctx.loader::<super::loaders::PersonLoader>()?;
+        Ok(loader.load_one(user_id).await?.map(Person::from))
+    }
+
+    /// Hands people a joined select read (the authors of the comments
+    /// shown, …) to the request's `PersonLoader`, so that their names cost
+    /// no statement of their own.
+    pub async fn feed(ctx: &Context<'_>, people: Vec<crate::policy::NamedUser>) -> AppResult<()> {
+        if !people.is_empty() {
+            ctx.loader::<super::loaders::PersonLoader>()?
+                .feed_many(people.into_iter().map(|person| (person.id, person)))
+                .await;
+        }
+        Ok(())
+    }
+}
+
+impl From<crate::policy::NamedUser> for Person {
+    fn from(user: crate::policy::NamedUser) -> Self {
+        Self {
+            is_staff: user.is_staff(),
             id: user.id,
             display_name: user.display_name,
-            is_staff: matches!(
-                user.role,
-                entity::enums::Role::Staff | entity::enums::Role::Admin
-            ),
-        }))
+        }
     }
 }

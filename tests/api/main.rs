@@ -26,6 +26,7 @@ mod graphql_http_audit;
 mod health;
 mod hostile;
 mod hostile_uploads;
+mod hot_paths;
 mod introspection;
 mod invoices;
 mod isolation;
